@@ -1,0 +1,146 @@
+using Acr.Compute;
+using Acr.Tensors;
+
+namespace Acr.Autograd;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// Batch-mode, segment-aware batch norm (see <see cref="IComputeBackend.BatchNormForward"/>): each
+    /// segment of rows is normalised with its own mean and population variance, then scaled by
+    /// <paramref name="gamma"/> and shifted by <paramref name="beta"/>. Running statistics are updated
+    /// when given.
+    /// </summary>
+    /// <param name="tape">The tape.</param>
+    /// <param name="x">Input, N×C.</param>
+    /// <param name="segments">Row segments (TotalRows = N, every segment ≥ 2 rows).</param>
+    /// <param name="gamma">Scale, C.</param>
+    /// <param name="beta">Shift, C.</param>
+    /// <param name="epsilon">Variance epsilon.</param>
+    /// <param name="runningMean">Running mean to update, or null.</param>
+    /// <param name="runningVariance">Running variance to update, or null.</param>
+    /// <param name="momentum">Running-statistics momentum.</param>
+    /// <exception cref="ArgumentException">Shapes do not match, or a segment has fewer than 2 rows.</exception>
+    public static Variable BatchNorm(Tape tape, Variable x, BatchSegments segments, Variable gamma, Variable beta, float epsilon,
+        Tensor? runningMean = null, Tensor? runningVariance = null, float momentum = 0.1f)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(segments);
+        ArgumentNullException.ThrowIfNull(gamma);
+        ArgumentNullException.ThrowIfNull(beta);
+        RequireMatrix(x, nameof(x));
+        var n = x.Shape[0];
+        var c = x.Shape[1];
+        if (segments.TotalRows != n)
+        {
+            throw new ArgumentException($"The batch has {n} rows but its segments cover {segments.TotalRows}.", nameof(segments));
+        }
+
+        if (segments.MinLength() < 2)
+        {
+            throw new ArgumentException(
+                $"Batch norm in batch mode needs at least 2 rows per batch (segment); got a segment of {segments.MinLength()} row. " +
+                "A single row has no variance to normalise by: score batches of 2 or more rows.", nameof(segments));
+        }
+
+        RequireLength(gamma.Value, c, nameof(gamma), "one per channel");
+        RequireLength(beta.Value, c, nameof(beta), "one per channel");
+        var stats = TensorShape.Matrix(segments.Count, c);
+        var mean = tape.NewVariable(stats, false);
+        var inverseStd = tape.NewVariable(stats, false);
+        var y = tape.NewVariable(x.Shape, AnyRequiresGrad(x, gamma, beta));
+        tape.Backend.BatchNormForward(x.Value, segments, gamma.Value, beta.Value, epsilon, y.Value, mean.Value, inverseStd.Value,
+            runningMean, runningVariance, momentum);
+        tape.Record(new TapeEntry(BatchNormBackwardOp.Instance, y, x, gamma, beta, mean, inverseStd, segments));
+        return y;
+    }
+
+    /// <summary>
+    /// Running-mode batch norm (see <see cref="IComputeBackend.BatchNormInference"/>): normalises with
+    /// the running statistics. For inference only: it records nothing, so it refuses inputs that require a gradient.
+    /// </summary>
+    /// <param name="tape">The tape.</param>
+    /// <param name="x">Input, N×C.</param>
+    /// <param name="gamma">Scale, C.</param>
+    /// <param name="beta">Shift, C.</param>
+    /// <param name="runningMean">Running mean, C.</param>
+    /// <param name="runningVariance">Running variance, C.</param>
+    /// <param name="epsilon">Variance epsilon.</param>
+    /// <exception cref="InvalidOperationException">The input requires a gradient.</exception>
+    public static Variable BatchNormInference(Tape tape, Variable x, Variable gamma, Variable beta, Tensor runningMean, Tensor runningVariance, float epsilon)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(gamma);
+        ArgumentNullException.ThrowIfNull(beta);
+        ArgumentNullException.ThrowIfNull(runningMean);
+        ArgumentNullException.ThrowIfNull(runningVariance);
+        RequireMatrix(x, nameof(x));
+        if (x.RequiresGrad)
+        {
+            throw new InvalidOperationException("Running-mode batch norm is for inference and has no backward rule; train in batch mode (ACR's setting).");
+        }
+
+        var c = x.Shape[1];
+        RequireLength(gamma.Value, c, nameof(gamma), "one per channel");
+        RequireLength(runningMean, c, nameof(runningMean), "one per channel");
+        var y = tape.NewVariable(x.Shape, false);
+        tape.Backend.BatchNormInference(x.Value, gamma.Value, beta.Value, runningMean, runningVariance, epsilon, y.Value);
+        return y;
+    }
+
+    private sealed class BatchNormBackwardOp : IBackwardOp
+    {
+        public static readonly BatchNormBackwardOp Instance = new();
+
+        public void Backward(Tape tape, in TapeEntry entry)
+        {
+            var x = entry.A;
+            var gamma = entry.B!;
+            var beta = entry.C!;
+            var segments = (BatchSegments)entry.State!;
+            var backend = tape.Backend;
+
+            // The fused kernel always produces dx, dγ and dβ; route unwanted ones to scratch so the
+            // kernel stays one pass over memory.
+            Tensor dx;
+            bool accX;
+            if (x.RequiresGrad)
+            {
+                dx = tape.GradientFor(x, out accX);
+            }
+            else
+            {
+                dx = tape.NewVariable(x.Shape, false).Value;
+                accX = false;
+            }
+
+            if (gamma.RequiresGrad != beta.RequiresGrad)
+            {
+                throw new InvalidOperationException("Batch norm's gamma and beta must both be trainable or both frozen.");
+            }
+
+            Tensor dGamma, dBeta;
+            bool accP;
+            if (gamma.RequiresGrad)
+            {
+                dGamma = tape.GradientFor(gamma, out accP);
+                dBeta = tape.GradientFor(beta, out var accB);
+                if (accB != accP)
+                {
+                    throw new InvalidOperationException("Batch norm's gamma and beta gradients are out of step; clear both before a backward pass.");
+                }
+            }
+            else
+            {
+                dGamma = tape.NewVariable(gamma.Shape, false).Value;
+                dBeta = tape.NewVariable(beta.Shape, false).Value;
+                accP = false;
+            }
+
+            backend.BatchNormBackward(x.Value, entry.Output.Grad!, segments, gamma.Value, entry.D!.Value, entry.E!.Value,
+                dx, accX, dGamma, dBeta, accP);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using Acr.Autograd;
+using Acr.Compute;
+using Acr.Tensors;
+
+namespace Acr.Nn;
+
+/// <summary>Adam hyperparameters (PyTorch defaults).</summary>
+/// <param name="LearningRate">Step size.</param>
+/// <param name="Beta1">First-moment decay.</param>
+/// <param name="Beta2">Second-moment decay.</param>
+/// <param name="Epsilon">Denominator guard.</param>
+/// <param name="WeightDecay">L2 penalty added to the gradient.</param>
+public readonly record struct AdamOptions(float LearningRate = 1e-3f, float Beta1 = 0.9f, float Beta2 = 0.999f, float Epsilon = 1e-8f, float WeightDecay = 0f);
+
+/// <summary>
+/// Adam, one fused backend kernel per parameter per step (see <see cref="IComputeBackend.AdamUpdate"/>).
+/// Parameters whose gradient is empty in a step are skipped, as PyTorch skips <c>grad is None</c>.
+/// </summary>
+public sealed class Adam : IDisposable
+{
+    private readonly Parameter[] _parameters;
+    private readonly Tensor[] _m;
+    private readonly Tensor[] _v;
+
+    /// <summary>Creates the optimizer with zero moment state.</summary>
+    /// <param name="backend">Where the state lives (the parameters' backend).</param>
+    /// <param name="parameters">Parameters to optimise.</param>
+    /// <param name="options">Hyperparameters.</param>
+    public Adam(IComputeBackend backend, IEnumerable<Parameter> parameters, AdamOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (options.LearningRate <= 0 || options.Beta1 is < 0 or >= 1 || options.Beta2 is < 0 or >= 1 || options.Epsilon <= 0)
+        {
+            throw new ArgumentException($"Invalid Adam hyperparameters {options}: need lr > 0, β1 and β2 in [0, 1), ε > 0.", nameof(options));
+        }
+
+        Backend = backend;
+        Options = options;
+        _parameters = [.. parameters];
+        _m = _parameters.Select(p => backend.Allocate(p.Value.Shape)).ToArray();
+        _v = _parameters.Select(p => backend.Allocate(p.Value.Shape)).ToArray();
+    }
+
+    /// <summary>The backend.</summary>
+    public IComputeBackend Backend { get; }
+
+    /// <summary>Hyperparameters.</summary>
+    public AdamOptions Options { get; }
+
+    /// <summary>Number of steps taken.</summary>
+    public int StepCount { get; private set; }
+
+    /// <summary>Applies one update with the parameters' current gradients, then clears them.</summary>
+    public void Step()
+    {
+        StepCount++;
+        var step = new AdamStep(Options.LearningRate, Options.Beta1, Options.Beta2, Options.Epsilon, Options.WeightDecay, StepCount);
+        for (var i = 0; i < _parameters.Length; i++)
+        {
+            var p = _parameters[i];
+            if (p.Grad is { } g)
+            {
+                Backend.AdamUpdate(p.Value, g, _m[i], _v[i], step);
+                p.ClearGradient();
+            }
+        }
+    }
+
+    /// <summary>Releases the moment state.</summary>
+    public void Dispose()
+    {
+        foreach (var t in _m.Concat(_v))
+        {
+            t.Dispose();
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using Acr.Autograd;
+using Acr.Compute;
+using Acr.Tensors;
+
+namespace Acr.Nn;
+
+/// <summary>
+/// Segment-aware 1-d batch norm over the columns of an N×C input. In <see cref="BatchNormMode.Batch"/>
+/// mode each segment (task) is normalised by its own statistics — the heart of ACR — and, when
+/// training, the running statistics are updated once per segment, in order (equal to one PyTorch
+/// training-mode pass per task). In <see cref="BatchNormMode.Running"/> mode the running statistics are used.
+/// </summary>
+public sealed class BatchNorm : Layer
+{
+    /// <summary>Creates the layer with γ = 1, β = 0, running mean 0 and running variance 1.</summary>
+    /// <param name="backend">Where the state lives.</param>
+    /// <param name="channels">Number of features C.</param>
+    /// <param name="epsilon">Variance epsilon (PyTorch default 1e-5).</param>
+    /// <param name="momentum">Running-statistics momentum (PyTorch default 0.1).</param>
+    public BatchNorm(IComputeBackend backend, int channels, float epsilon = 1e-5f, float momentum = 0.1f)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(epsilon);
+        Channels = channels;
+        Epsilon = epsilon;
+        Momentum = momentum;
+        var shape = TensorShape.Vector(channels);
+        Gamma = new Parameter("weight", Initializers.Constant(backend, shape, 1f));
+        Beta = new Parameter("bias", Initializers.Constant(backend, shape, 0f));
+        RunningMean = Initializers.Constant(backend, shape, 0f);
+        RunningVariance = Initializers.Constant(backend, shape, 1f);
+    }
+
+    /// <summary>Number of features C.</summary>
+    public int Channels { get; }
+
+    /// <summary>Variance epsilon.</summary>
+    public float Epsilon { get; }
+
+    /// <summary>Running-statistics momentum.</summary>
+    public float Momentum { get; }
+
+    /// <summary>Scale γ (named <c>weight</c> as in PyTorch).</summary>
+    public Parameter Gamma { get; }
+
+    /// <summary>Shift β (named <c>bias</c> as in PyTorch).</summary>
+    public Parameter Beta { get; }
+
+    /// <summary>Running mean.</summary>
+    public Tensor RunningMean { get; }
+
+    /// <summary>Running unbiased variance.</summary>
+    public Tensor RunningVariance { get; }
+
+    /// <inheritdoc />
+    public override Variable Forward(Tape tape, Variable input, in ForwardContext context) => context.Mode switch
+    {
+        BatchNormMode.Batch => context.UpdateRunningStatistics
+            ? Ops.BatchNorm(tape, input, context.Segments, Gamma, Beta, Epsilon, RunningMean, RunningVariance, Momentum)
+            : Ops.BatchNorm(tape, input, context.Segments, Gamma, Beta, Epsilon),
+        BatchNormMode.Running => Ops.BatchNormInference(tape, input, Gamma, Beta, RunningMean, RunningVariance, Epsilon),
+        _ => throw new ArgumentOutOfRangeException(nameof(context), context.Mode, "Unknown batch-norm mode."),
+    };
+
+    /// <inheritdoc />
+    protected internal override void CollectState(string prefix, List<NamedTensor> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.Add(new NamedTensor(prefix + "weight", Gamma.Value, Gamma));
+        state.Add(new NamedTensor(prefix + "bias", Beta.Value, Beta));
+        state.Add(new NamedTensor(prefix + "running_mean", RunningMean, null));
+        state.Add(new NamedTensor(prefix + "running_var", RunningVariance, null));
+    }
+}

@@ -1,0 +1,15 @@
+using Acr.Autograd;
+
+namespace Acr.Nn;
+
+/// <summary>Rectified linear unit, <c>max(x, 0)</c>; stateless.</summary>
+public sealed class ReLU : Layer
+{
+    /// <inheritdoc />
+    public override Variable Forward(Tape tape, Variable input, in ForwardContext context) => Ops.Relu(tape, input);
+
+    /// <inheritdoc />
+    protected internal override void CollectState(string prefix, List<NamedTensor> state)
+    {
+    }
+}

@@ -1,0 +1,52 @@
+using Acr.Autograd;
+
+namespace Acr.Nn;
+
+/// <summary>Layers applied in order; child state is named by index (<c>0.weight</c>, <c>1.running_mean</c>, …).</summary>
+public sealed class Sequential : Layer
+{
+    private readonly Layer[] _layers;
+
+    /// <summary>Creates the chain; it owns (and disposes) the layers.</summary>
+    /// <param name="layers">The layers, first applied first.</param>
+    public Sequential(params Layer[] layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        if (layers.Length == 0)
+        {
+            throw new ArgumentException("A Sequential needs at least one layer.", nameof(layers));
+        }
+
+        _layers = [.. layers];
+    }
+
+    /// <summary>The layers.</summary>
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    /// <inheritdoc />
+    public override Variable Forward(Tape tape, Variable input, in ForwardContext context)
+    {
+        var x = input;
+        foreach (var layer in _layers)
+        {
+            x = layer.Forward(tape, x, context);
+        }
+
+        return x;
+    }
+
+    /// <inheritdoc />
+    protected internal override void CollectState(string prefix, List<NamedTensor> state)
+    {
+        for (var i = 0; i < _layers.Length; i++)
+        {
+            _layers[i].CollectState($"{prefix}{i}.", state);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,25 @@
+namespace Acr.Plugins;
+
+/// <summary>
+/// The version of the plugin contract (this assembly's public surface). A plugin declares the version
+/// it was built against with <see cref="AcrPluginApiAttribute"/>. Rules: the major version changes when
+/// a contract type changes incompatibly (a member removed or its meaning changed, a member added to an
+/// interface plugins implement); the minor version changes when something is added that old plugins
+/// need not know. A plugin loads when its major equals the host's and its minor is not newer.
+/// </summary>
+public static class PluginApi
+{
+    /// <summary>Major version of the contract.</summary>
+    public const int Major = 1;
+
+    /// <summary>Minor version of the contract.</summary>
+    public const int Minor = 0;
+
+    /// <summary>The contract version as <c>Major.Minor</c>.</summary>
+    public static Version Version => new(Major, Minor);
+
+    /// <summary>Whether a plugin built against <paramref name="major"/>.<paramref name="minor"/> can run on this contract.</summary>
+    /// <param name="major">The plugin's major version.</param>
+    /// <param name="minor">The plugin's minor version.</param>
+    public static bool IsCompatible(int major, int minor) => major == Major && minor <= Minor;
+}
