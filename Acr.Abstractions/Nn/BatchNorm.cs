@@ -64,9 +64,8 @@ public sealed class BatchNorm : Layer
     };
 
     /// <inheritdoc />
-    protected internal override void CollectState(string prefix, List<NamedTensor> state)
+    protected override void CollectStateCore(string prefix, List<NamedTensor> state)
     {
-        ArgumentNullException.ThrowIfNull(state);
         state.Add(new NamedTensor(prefix + "weight", Gamma.Value, Gamma));
         state.Add(new NamedTensor(prefix + "bias", Beta.Value, Beta));
         state.Add(new NamedTensor(prefix + "running_mean", RunningMean, null));

@@ -42,9 +42,8 @@ public sealed class Linear : Layer
     public override Variable Forward(Tape tape, Variable input, in ForwardContext context) => Ops.Linear(tape, input, Weight, Bias);
 
     /// <inheritdoc />
-    protected internal override void CollectState(string prefix, List<NamedTensor> state)
+    protected override void CollectStateCore(string prefix, List<NamedTensor> state)
     {
-        ArgumentNullException.ThrowIfNull(state);
         state.Add(new NamedTensor(prefix + "weight", Weight.Value, Weight));
         if (Bias is not null)
         {

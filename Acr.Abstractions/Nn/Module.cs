@@ -31,10 +31,20 @@ public abstract class Module : IDisposable
         }
     }
 
-    /// <summary>Appends this module's state under <paramref name="prefix"/> (empty or ending in a dot).</summary>
+    /// <summary>Appends this module's state under <paramref name="prefix"/> (empty or ending in a dot), in a fixed order.</summary>
     /// <param name="prefix">Name prefix.</param>
     /// <param name="state">The list to append to.</param>
-    protected internal abstract void CollectState(string prefix, List<NamedTensor> state);
+    public void CollectState(string prefix, List<NamedTensor> state)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(state);
+        CollectStateCore(prefix, state);
+    }
+
+    /// <summary>Appends this module's own state and its children's (see <see cref="CollectState"/>).</summary>
+    /// <param name="prefix">Name prefix.</param>
+    /// <param name="state">The list to append to.</param>
+    protected abstract void CollectStateCore(string prefix, List<NamedTensor> state);
 
     /// <summary>Disposes the module's own tensors and its children.</summary>
     /// <param name="disposing">True from <see cref="Dispose()"/>.</param>

@@ -9,7 +9,7 @@ public sealed class ReLU : Layer
     public override Variable Forward(Tape tape, Variable input, in ForwardContext context) => Ops.Relu(tape, input);
 
     /// <inheritdoc />
-    protected internal override void CollectState(string prefix, List<NamedTensor> state)
+    protected override void CollectStateCore(string prefix, List<NamedTensor> state)
     {
     }
 }

@@ -36,17 +36,11 @@ public sealed class Sequential : Layer
     }
 
     /// <inheritdoc />
-    protected internal override void CollectState(string prefix, List<NamedTensor> state)
+    protected override void CollectStateCore(string prefix, List<NamedTensor> state)
     {
         for (var i = 0; i < _layers.Length; i++)
         {
             _layers[i].CollectState($"{prefix}{i}.", state);
         }
-    }
-
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
     }
 }
