@@ -10,7 +10,7 @@ namespace Acr.Nn;
 /// <param name="Beta2">Second-moment decay.</param>
 /// <param name="Epsilon">Denominator guard.</param>
 /// <param name="WeightDecay">L2 penalty added to the gradient.</param>
-public readonly record struct AdamOptions(float LearningRate = 1e-3f, float Beta1 = 0.9f, float Beta2 = 0.999f, float Epsilon = 1e-8f, float WeightDecay = 0f);
+public sealed record AdamOptions(float LearningRate = 1e-3f, float Beta1 = 0.9f, float Beta2 = 0.999f, float Epsilon = 1e-8f, float WeightDecay = 0f);
 
 /// <summary>
 /// Adam, one fused backend kernel per parameter per step (see <see cref="IComputeBackend.AdamUpdate"/>).
@@ -30,6 +30,7 @@ public sealed class Adam : IDisposable
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(options);
         if (options.LearningRate <= 0 || options.Beta1 is < 0 or >= 1 || options.Beta2 is < 0 or >= 1 || options.Epsilon <= 0)
         {
             throw new ArgumentException($"Invalid Adam hyperparameters {options}: need lr > 0, β1 and β2 in [0, 1), ε > 0.", nameof(options));

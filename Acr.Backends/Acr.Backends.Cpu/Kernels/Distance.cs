@@ -1,0 +1,213 @@
+using System.Runtime.Intrinsics;
+using Acr.Backends.Cpu.Threading;
+
+namespace Acr.Backends.Cpu.Kernels;
+
+/// <summary>
+/// The Deep SVDD distance <c>d[i] = Σ_j (z[i, j] − c[j])²</c> and its backward, in double accumulation.
+/// Rows are processed in fixed chunks of <see cref="Reductions.RowsPerChunk"/>; the centre gradient adds
+/// the per-chunk partial sums in chunk order.
+/// </summary>
+internal static unsafe class Distance
+{
+    /// <summary><c>distance[i] = Σ_j (z[i, j] − center[j])²</c>.</summary>
+    public static void RowSquaredDistance(WorkerPool pool, float* z, float* center, float* distance, int rows, int columns)
+    {
+        var task = new ForwardTask { Z = z, Center = center, Distance = distance, Rows = rows, Columns = columns };
+        Run(pool, ref task, Reductions.ChunkCount(rows), (long)rows * columns);
+    }
+
+    /// <summary>
+    /// <c>dz (+)= 2·g[i]·(z − c)</c>; <c>dCenter (+)= −Σ_i 2·g[i]·(z − c)</c>; <paramref name="partials"/> is
+    /// scratch of <c>ChunkCount(rows)·columns</c> doubles.
+    /// </summary>
+    public static void RowSquaredDistanceBackward(WorkerPool pool, float* z, float* center, float* gradient, int rows, int columns,
+        float* dz, bool accumulateZ, float* dCenter, bool accumulateCenter, double* partials)
+    {
+        var chunks = Reductions.ChunkCount(rows);
+        var task = new BackwardTask
+        {
+            Z = z,
+            Center = center,
+            Gradient = gradient,
+            Dz = dz,
+            AccumulateZ = accumulateZ,
+            Partials = partials,
+            Rows = rows,
+            Columns = columns,
+        };
+        Run(pool, ref task, chunks, (long)rows * columns);
+
+        for (var j = 0; j < columns; j++)
+        {
+            double s = 0;
+            for (var c = 0; c < chunks; c++)
+            {
+                s -= partials[((nint)c * columns) + j];
+            }
+
+            dCenter[j] = (float)((accumulateCenter ? dCenter[j] : 0) + s);
+        }
+    }
+
+    private static void Run<TTask>(WorkerPool pool, ref TTask task, int count, long elements)
+        where TTask : unmanaged, IParallelTask
+    {
+        if (pool.Threads == 1 || count == 1 || elements < ElementWiseDriver.ParallelThreshold)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                task.Execute(i, 0);
+            }
+        }
+        else
+        {
+            pool.Run(ref task, count);
+        }
+    }
+
+    private static double SquaredDistance(float* z, float* c, int n)
+    {
+        var j = 0;
+        double total = 0;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            var acc = Vector512<double>.Zero;
+            for (; j <= n - 16; j += 16)
+            {
+                var (zl, zh) = Vector512.Widen(Vector512.Load(z + j));
+                var (cl, ch) = Vector512.Widen(Vector512.Load(c + j));
+                var dl = zl - cl;
+                var dh = zh - ch;
+                acc += (dl * dl) + (dh * dh);
+            }
+
+            total = Vector512.Sum(acc);
+        }
+
+        if (Vector256.IsHardwareAccelerated && n - j >= 8)
+        {
+            var acc = Vector256<double>.Zero;
+            for (; j <= n - 8; j += 8)
+            {
+                var (zl, zh) = Vector256.Widen(Vector256.Load(z + j));
+                var (cl, ch) = Vector256.Widen(Vector256.Load(c + j));
+                var dl = zl - cl;
+                var dh = zh - ch;
+                acc += (dl * dl) + (dh * dh);
+            }
+
+            total += Vector256.Sum(acc);
+        }
+
+        for (; j < n; j++)
+        {
+            var d = z[j] - (double)c[j];
+            total += d * d;
+        }
+
+        return total;
+    }
+
+    private struct ForwardTask : IParallelTask
+    {
+        public float* Z;
+        public float* Center;
+        public float* Distance;
+        public int Rows;
+        public int Columns;
+
+        public readonly void Execute(int index, int worker)
+        {
+            var end = Math.Min(Rows, (index + 1) * Reductions.RowsPerChunk);
+            for (var i = index * Reductions.RowsPerChunk; i < end; i++)
+            {
+                Distance[i] = (float)SquaredDistance(Z + ((nint)i * Columns), Center, Columns);
+            }
+        }
+    }
+
+    private struct BackwardTask : IParallelTask
+    {
+        public float* Z;
+        public float* Center;
+        public float* Gradient;
+        public float* Dz;
+        public bool AccumulateZ;
+        public double* Partials;
+        public int Rows;
+        public int Columns;
+
+        public readonly void Execute(int index, int worker)
+        {
+            var acc = Partials + ((nint)index * Columns);
+            Reductions.Clear(acc, Columns);
+            var end = Math.Min(Rows, (index + 1) * Reductions.RowsPerChunk);
+            for (var i = index * Reductions.RowsPerChunk; i < end; i++)
+            {
+                var offset = (nint)i * Columns;
+                Row(Z + offset, Center, 2.0 * Gradient[i], Dz + offset, AccumulateZ, acc, Columns);
+            }
+        }
+
+        /// <summary>v = two·(z − c) in double; dz (+)= v rounded to float; acc += v.</summary>
+        private static void Row(float* z, float* c, double two, float* dz, bool accumulate, double* acc, int n)
+        {
+            var j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var t = Vector512.Create(two);
+                for (; j <= n - 16; j += 16)
+                {
+                    var (zl, zh) = Vector512.Widen(Vector512.Load(z + j));
+                    var (cl, ch) = Vector512.Widen(Vector512.Load(c + j));
+                    var vl = t * (zl - cl);
+                    var vh = t * (zh - ch);
+                    if (accumulate)
+                    {
+                        var (dl, dh) = Vector512.Widen(Vector512.Load(dz + j));
+                        Vector512.Narrow(dl + vl, dh + vh).Store(dz + j);
+                    }
+                    else
+                    {
+                        Vector512.Narrow(vl, vh).Store(dz + j);
+                    }
+
+                    (Vector512.Load(acc + j) + vl).Store(acc + j);
+                    (Vector512.Load(acc + j + 8) + vh).Store(acc + j + 8);
+                }
+            }
+
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var t = Vector256.Create(two);
+                for (; j <= n - 8; j += 8)
+                {
+                    var (zl, zh) = Vector256.Widen(Vector256.Load(z + j));
+                    var (cl, ch) = Vector256.Widen(Vector256.Load(c + j));
+                    var vl = t * (zl - cl);
+                    var vh = t * (zh - ch);
+                    if (accumulate)
+                    {
+                        var (dl, dh) = Vector256.Widen(Vector256.Load(dz + j));
+                        Vector256.Narrow(dl + vl, dh + vh).Store(dz + j);
+                    }
+                    else
+                    {
+                        Vector256.Narrow(vl, vh).Store(dz + j);
+                    }
+
+                    (Vector256.Load(acc + j) + vl).Store(acc + j);
+                    (Vector256.Load(acc + j + 4) + vh).Store(acc + j + 4);
+                }
+            }
+
+            for (; j < n; j++)
+            {
+                var v = two * (z[j] - (double)c[j]);
+                dz[j] = (float)((accumulate ? dz[j] : 0) + v);
+                acc[j] += v;
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using Acr.Backends.Cpu.Threading;
+
+namespace Acr.Backends.Cpu.Kernels;
+
+/// <summary>
+/// Element-wise kernels: ReLU and its backward, the shifted reciprocal and its backward, Axpy and
+/// AddRowVector. Each is an operator struct run by <see cref="ElementWiseDriver"/> or <see cref="RowBroadcastDriver"/>.
+/// </summary>
+internal static unsafe class ElementWise
+{
+    /// <summary><c>y = x &gt; 0 ? x : 0</c> (NaN maps to 0).</summary>
+    public static void Relu(WorkerPool pool, float* x, float* y, int n) =>
+        ElementWiseDriver.Unary<ReluOperator>(pool, x, y, n);
+
+    /// <summary><c>dx = (accumulate ? dx : 0) + (y &gt; 0 ? dy : 0)</c>.</summary>
+    public static void ReluBackward(WorkerPool pool, float* y, float* dy, float* dx, int n, bool accumulate)
+    {
+        if (accumulate)
+        {
+            ElementWiseDriver.Ternary<ReluBackwardAccumulateOperator>(pool, y, dy, dx, dx, n);
+        }
+        else
+        {
+            ElementWiseDriver.Binary<ReluBackwardOperator>(pool, y, dy, dx, n);
+        }
+    }
+
+    /// <summary><c>y = 1 / (x + epsilon)</c>.</summary>
+    public static void ShiftedReciprocal(WorkerPool pool, float* x, float epsilon, float* y, int n) =>
+        ElementWiseDriver.BinaryScalar<ShiftedReciprocalOperator>(pool, x, epsilon, y, n);
+
+    /// <summary><c>dx = (accumulate ? dx : 0) − dy·y²</c>.</summary>
+    public static void ShiftedReciprocalBackward(WorkerPool pool, float* y, float* dy, float* dx, int n, bool accumulate)
+    {
+        if (accumulate)
+        {
+            ElementWiseDriver.Ternary<ShiftedReciprocalBackwardAccumulateOperator>(pool, y, dy, dx, dx, n);
+        }
+        else
+        {
+            ElementWiseDriver.Binary<ShiftedReciprocalBackwardOperator>(pool, y, dy, dx, n);
+        }
+    }
+
+    /// <summary><c>y[i, j] = x[i, j] + v[j]</c>.</summary>
+    public static void AddRowVector(WorkerPool pool, float* x, float* v, float* y, int rows, int columns) =>
+        RowBroadcastDriver.Run<AddRowOperator>(pool, x, v, v, v, y, rows, columns);
+
+    /// <summary><c>y += alpha·x</c>, through <see cref="TensorPrimitives.MultiplyAdd(ReadOnlySpan{float}, float, ReadOnlySpan{float}, Span{float})"/>.</summary>
+    public static void Axpy(WorkerPool pool, float alpha, float* x, float* y, int n)
+    {
+        if (n < ElementWiseDriver.ParallelThreshold || pool.Threads == 1)
+        {
+            AxpyTask.Apply(alpha, x, y, n);
+            return;
+        }
+
+        var task = new AxpyTask { Alpha = alpha, X = x, Y = y, Length = n };
+        pool.Run(ref task, ElementWiseDriver.ChunkCount(n));
+    }
+
+    private struct AxpyTask : IParallelTask
+    {
+        public float Alpha;
+        public float* X;
+        public float* Y;
+        public int Length;
+
+        public static void Apply(float alpha, float* x, float* y, int n) =>
+            TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(x, n), alpha, new ReadOnlySpan<float>(y, n), new Span<float>(y, n));
+
+        public readonly void Execute(int index, int worker)
+        {
+            var (s, n) = ElementWiseDriver.Chunk(index, Length);
+            Apply(Alpha, X + s, Y + s, n);
+        }
+    }
+}
+
+/// <summary>ReLU: <c>x &gt; 0 ? x : 0</c>, so NaN and −0 map to +0.</summary>
+internal readonly struct ReluOperator : IUnaryOperator
+{
+    public static float Invoke(float x) => x > 0 ? x : 0;
+
+    public static Vector128<float> Invoke(Vector128<float> x) => Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), x, Vector128<float>.Zero);
+
+    public static Vector256<float> Invoke(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, Vector256<float>.Zero);
+
+    public static Vector512<float> Invoke(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, Vector512<float>.Zero);
+}
+
+/// <summary>ReLU backward, overwrite: <c>(y, dy) → y &gt; 0 ? dy : 0</c>.</summary>
+internal readonly struct ReluBackwardOperator : IBinaryOperator
+{
+    public static float Invoke(float y, float dy) => y > 0 ? dy : 0;
+
+    public static Vector128<float> Invoke(Vector128<float> y, Vector128<float> dy) => Vector128.ConditionalSelect(Vector128.GreaterThan(y, Vector128<float>.Zero), dy, Vector128<float>.Zero);
+
+    public static Vector256<float> Invoke(Vector256<float> y, Vector256<float> dy) => Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<float>.Zero), dy, Vector256<float>.Zero);
+
+    public static Vector512<float> Invoke(Vector512<float> y, Vector512<float> dy) => Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<float>.Zero), dy, Vector512<float>.Zero);
+}
+
+/// <summary>ReLU backward, accumulate: <c>(y, dy, dx) → dx + (y &gt; 0 ? dy : 0)</c>.</summary>
+internal readonly struct ReluBackwardAccumulateOperator : ITernaryOperator
+{
+    public static float Invoke(float y, float dy, float dx) => dx + (y > 0 ? dy : 0);
+
+    public static Vector128<float> Invoke(Vector128<float> y, Vector128<float> dy, Vector128<float> dx) => dx + ReluBackwardOperator.Invoke(y, dy);
+
+    public static Vector256<float> Invoke(Vector256<float> y, Vector256<float> dy, Vector256<float> dx) => dx + ReluBackwardOperator.Invoke(y, dy);
+
+    public static Vector512<float> Invoke(Vector512<float> y, Vector512<float> dy, Vector512<float> dx) => dx + ReluBackwardOperator.Invoke(y, dy);
+}
+
+/// <summary>Shifted reciprocal: <c>(x, ε) → 1 / (x + ε)</c>.</summary>
+internal readonly struct ShiftedReciprocalOperator : IBinaryOperator
+{
+    public static float Invoke(float x, float epsilon) => 1f / (x + epsilon);
+
+    public static Vector128<float> Invoke(Vector128<float> x, Vector128<float> epsilon) => Vector128<float>.One / (x + epsilon);
+
+    public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> epsilon) => Vector256<float>.One / (x + epsilon);
+
+    public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> epsilon) => Vector512<float>.One / (x + epsilon);
+}
+
+/// <summary>Shifted reciprocal backward, overwrite: <c>(y, dy) → 0 − dy·y·y</c>.</summary>
+internal readonly struct ShiftedReciprocalBackwardOperator : IBinaryOperator
+{
+    public static float Invoke(float y, float dy) => 0f - (dy * y * y);
+
+    public static Vector128<float> Invoke(Vector128<float> y, Vector128<float> dy) => Vector128<float>.Zero - (dy * y * y);
+
+    public static Vector256<float> Invoke(Vector256<float> y, Vector256<float> dy) => Vector256<float>.Zero - (dy * y * y);
+
+    public static Vector512<float> Invoke(Vector512<float> y, Vector512<float> dy) => Vector512<float>.Zero - (dy * y * y);
+}
+
+/// <summary>Shifted reciprocal backward, accumulate: <c>(y, dy, dx) → dx − dy·y·y</c>.</summary>
+internal readonly struct ShiftedReciprocalBackwardAccumulateOperator : ITernaryOperator
+{
+    public static float Invoke(float y, float dy, float dx) => dx - (dy * y * y);
+
+    public static Vector128<float> Invoke(Vector128<float> y, Vector128<float> dy, Vector128<float> dx) => dx - (dy * y * y);
+
+    public static Vector256<float> Invoke(Vector256<float> y, Vector256<float> dy, Vector256<float> dx) => dx - (dy * y * y);
+
+    public static Vector512<float> Invoke(Vector512<float> y, Vector512<float> dy, Vector512<float> dx) => dx - (dy * y * y);
+}
+
+/// <summary>Row broadcast add: <c>(x, u) → x + u</c>.</summary>
+internal readonly struct AddRowOperator : IRowOperator
+{
+    public static float Invoke(float x, float u, float v, float w) => x + u;
+
+    public static Vector128<float> Invoke(Vector128<float> x, Vector128<float> u, Vector128<float> v, Vector128<float> w) => x + u;
+
+    public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> u, Vector256<float> v, Vector256<float> w) => x + u;
+
+    public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> u, Vector512<float> v, Vector512<float> w) => x + u;
+}

@@ -1,0 +1,281 @@
+using System.Runtime.CompilerServices;
+using Acr.Backends.Cpu.Threading;
+
+namespace Acr.Backends.Cpu.Kernels.Gemm;
+
+/// <summary>
+/// The cache-blocked GEMM around a micro-kernel: the classic five loops. For each panel of op(B)
+/// (columns <c>jc..jc+nc</c>, depths <c>kg..kg+kgLen</c>, sized to stay in the last-level cache) the
+/// team first packs the panel into NR-wide slivers (phase 1), then computes C in independent tasks
+/// (phase 2). A task owns a block of C rows (and, when rows are few, a group of slivers): for each K
+/// block it packs its MC×KC block of op(A) into its private buffer and sweeps the register tiles,
+/// B sliver outermost so the sliver stays in L1 while A streams from L2.
+/// </summary>
+/// <remarks>
+/// <para><b>Determinism.</b> Every element of C is produced by exactly one task, from K blocks of the
+/// fixed depth <c>TKernel.KC</c> taken in ascending order, each a chain of fused multiply-adds in k order,
+/// folded into C as <c>fma(alpha, acc, beta·C)</c> (beta becomes 1 after the first block). None of this
+/// depends on the thread count or on which thread runs a task, so results are bit-identical across both.
+/// Edge tiles use the same kernel into a scratch tile and the same fold in scalar form.</para>
+/// <para><b>Small problems</b> (<see cref="ParallelThreshold"/>) run entirely on the calling thread.</para>
+/// </remarks>
+internal static unsafe class GemmDriver<TKernel>
+    where TKernel : IGemmMicroKernel
+{
+    /// <summary>Below this many multiply-adds (M·N·K) the GEMM stays on the calling thread.</summary>
+    public const long ParallelThreshold = 1L << 17;
+
+    /// <summary>Most floats of packed op(B) per panel (4 MiB).</summary>
+    private const int PanelBudget = 1 << 20;
+
+    /// <summary>Most columns per panel.</summary>
+    private const int NcMax = 4096;
+
+    /// <summary>Slivers of op(B) packed per phase-1 task.</summary>
+    private const int SliversPerPackTask = 4;
+
+    /// <summary>Runs the GEMM described by <paramref name="problem"/>.</summary>
+    public static void Run(in GemmProblem problem, WorkerPool pool, GemmWorkspace workspace)
+    {
+        int m = problem.M, n = problem.N, k = problem.K;
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (k == 0)
+        {
+            ScaleC(problem);
+            return;
+        }
+
+        int mr = TKernel.MR, nr = TKernel.NR, kcMax = TKernel.KC;
+        var threads = pool.Threads > 1 && (long)m * n * k >= ParallelThreshold ? pool.Threads : 1;
+        var workerStride = (TKernel.MC * kcMax) + (mr * nr) + 64;
+        var workers = workspace.Workers(threads, workerStride);
+
+        var ncMax = Math.Min(RoundUp(n, nr), NcMax);
+        for (var jc = 0; jc < n; jc += ncMax)
+        {
+            var nc = Math.Min(ncMax, n - jc);
+            var ncPad = RoundUp(nc, nr);
+            var slivers = ncPad / nr;
+            var kgMax = Math.Max(kcMax, PanelBudget / ncPad / kcMax * kcMax);
+            for (var kg = 0; kg < k; kg += kgMax)
+            {
+                var kgLen = Math.Min(kgMax, k - kg);
+                var blocks = (kgLen + kcMax - 1) / kcMax;
+                var panel = workspace.Panel(kgLen * ncPad);
+
+                // Phase 1: pack the op(B) panel, block by block, sliver group by sliver group.
+                var pack = new PackTask
+                {
+                    B = problem.B,
+                    Ldb = problem.Ldb,
+                    TransposeB = problem.TransposeB,
+                    Panel = panel,
+                    K0 = kg,
+                    KgLen = kgLen,
+                    J0 = jc,
+                    Nc = nc,
+                    NcPad = ncPad,
+                    Groups = (slivers + SliversPerPackTask - 1) / SliversPerPackTask,
+                };
+                RunTasks(pool, threads, ref pack, blocks * pack.Groups);
+
+                // Phase 2: compute C in independent blocks of rows × sliver groups.
+                Decompose(m, slivers, threads, out var mc, out var mTasks, out var groups, out var sliversPerGroup);
+                var compute = new ComputeTask
+                {
+                    Problem = problem,
+                    Panel = panel,
+                    Workers = workers,
+                    WorkerStride = workerStride,
+                    K0 = kg,
+                    KgLen = kgLen,
+                    J0 = jc,
+                    NcPad = ncPad,
+                    Slivers = slivers,
+                    Mc = mc,
+                    Groups = groups,
+                    SliversPerGroup = sliversPerGroup,
+                };
+                RunTasks(pool, threads, ref compute, mTasks * groups);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Splits M rows and the slivers of a panel into tasks: row blocks of at most MC rows, their count a
+    /// multiple of the thread count so the team stays balanced, and sliver groups when rows are too few.
+    /// Only the work split depends on <paramref name="threads"/>; the arithmetic of each element does not.
+    /// </summary>
+    private static void Decompose(int m, int slivers, int threads, out int mc, out int mTasks, out int groups, out int sliversPerGroup)
+    {
+        var mr = TKernel.MR;
+        var mBlocks = (m + TKernel.MC - 1) / TKernel.MC;
+        if (threads > 1)
+        {
+            mBlocks = RoundUp(mBlocks, threads);
+        }
+
+        mc = RoundUp((m + mBlocks - 1) / mBlocks, mr);
+        mTasks = (m + mc - 1) / mc;
+        groups = 1;
+        if (threads > 1 && mTasks < 2 * threads)
+        {
+            groups = Math.Min(slivers, ((2 * threads) + mTasks - 1) / mTasks);
+        }
+
+        sliversPerGroup = (slivers + groups - 1) / groups;
+        groups = (slivers + sliversPerGroup - 1) / sliversPerGroup;
+    }
+
+    private static void RunTasks<TTask>(WorkerPool pool, int threads, ref TTask task, int count)
+        where TTask : unmanaged, IParallelTask
+    {
+        if (threads == 1)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                task.Execute(i, 0);
+            }
+        }
+        else
+        {
+            pool.Run(ref task, count);
+        }
+    }
+
+    /// <summary>K = 0: op(A)·op(B) is the zero matrix, so C = beta·C (zeros when beta is 0, without reading C).</summary>
+    private static void ScaleC(in GemmProblem p)
+    {
+        var length = (nint)p.M * p.N;
+        var span = new Span<float>(p.C, checked((int)length));
+        if (p.Beta == 0)
+        {
+            span.Clear();
+        }
+        else
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(span, p.Beta, span);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>Phase 1: packs the slivers of one K block × sliver group of the panel.</summary>
+    private struct PackTask : IParallelTask
+    {
+        public float* B;
+        public nint Ldb;
+        public bool TransposeB;
+        public float* Panel;
+        public int K0;
+        public int KgLen;
+        public int J0;
+        public int Nc;
+        public int NcPad;
+        public int Groups;
+
+        public readonly void Execute(int index, int worker)
+        {
+            int nr = TKernel.NR, kcMax = TKernel.KC;
+            var block = index / Groups;
+            var group = index % Groups;
+            var pc = block * kcMax;
+            var kc = Math.Min(kcMax, KgLen - pc);
+            var t0 = group * SliversPerPackTask * nr;
+            var t1 = Math.Min(Nc, t0 + (SliversPerPackTask * nr));
+
+            // Block layout: block b starts at b·KC·NcPad; sliver t of it at t·nr·kc.
+            var dst = Panel + ((nint)pc * NcPad) + ((nint)t0 * kc);
+            GemmPacking.PackB(B, Ldb, TransposeB, K0 + pc, kc, J0 + t0, t1 - t0, nr, dst);
+        }
+    }
+
+    /// <summary>Phase 2: one block of C rows × one group of slivers, over every K block of the panel.</summary>
+    private struct ComputeTask : IParallelTask
+    {
+        public GemmProblem Problem;
+        public float* Panel;
+        public float* Workers;
+        public int WorkerStride;
+        public int K0;
+        public int KgLen;
+        public int J0;
+        public int NcPad;
+        public int Slivers;
+        public int Mc;
+        public int Groups;
+        public int SliversPerGroup;
+
+        public readonly void Execute(int index, int worker)
+        {
+            int mr = TKernel.MR, nr = TKernel.NR, kcMax = TKernel.KC;
+            ref readonly var p = ref Problem;
+            var i0 = index / Groups * Mc;
+            var mc = Math.Min(Mc, p.M - i0);
+            var s0 = index % Groups * SliversPerGroup;
+            var s1 = Math.Min(Slivers, s0 + SliversPerGroup);
+            var aPack = Workers + ((nint)worker * WorkerStride);
+            var tile = aPack + ((nint)TKernel.MC * kcMax);
+            var ldc = p.Ldc;
+            var alpha = p.Alpha;
+
+            for (var pc = 0; pc < KgLen; pc += kcMax)
+            {
+                var kc = Math.Min(kcMax, KgLen - pc);
+                GemmPacking.PackA(p.A, p.Lda, p.TransposeA, i0, mc, K0 + pc, kc, mr, aPack);
+                var beta = K0 + pc == 0 ? p.Beta : 1f;
+                var bBlock = Panel + ((nint)pc * NcPad);
+                for (var s = s0; s < s1; s++)
+                {
+                    var j = J0 + (s * nr);
+                    var nrLen = Math.Min(nr, p.N - j);
+                    var bSliver = bBlock + ((nint)s * nr * kc);
+                    for (var ir = 0; ir < mc; ir += mr)
+                    {
+                        var mrLen = Math.Min(mr, mc - ir);
+                        var aSliver = aPack + ((nint)ir * kc);
+                        var c = p.C + ((nint)(i0 + ir) * ldc) + j;
+                        if (mrLen == mr && nrLen == nr)
+                        {
+                            TKernel.Run(kc, aSliver, bSliver, c, ldc, alpha, beta);
+                        }
+                        else
+                        {
+                            TKernel.Run(kc, aSliver, bSliver, tile, nr, 1f, 0f);
+                            FoldEdge(tile, nr, c, ldc, mrLen, nrLen, alpha, beta);
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>The micro-kernel's fold, in scalar form, for the valid part of an edge tile.</summary>
+        private static void FoldEdge(float* tile, int nr, float* c, nint ldc, int rows, int columns, float alpha, float beta)
+        {
+            for (var r = 0; r < rows; r++)
+            {
+                var t = tile + ((nint)r * nr);
+                var cr = c + (r * ldc);
+                if (beta == 0)
+                {
+                    for (var x = 0; x < columns; x++)
+                    {
+                        cr[x] = alpha * t[x];
+                    }
+                }
+                else
+                {
+                    for (var x = 0; x < columns; x++)
+                    {
+                        cr[x] = MathF.FusedMultiplyAdd(alpha, t[x], beta * cr[x]);
+                    }
+                }
+            }
+        }
+    }
+}

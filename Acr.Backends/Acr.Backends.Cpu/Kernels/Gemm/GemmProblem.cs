@@ -1,0 +1,44 @@
+namespace Acr.Backends.Cpu.Kernels.Gemm;
+
+/// <summary>One GEMM call, <c>C = alpha·op(A)·op(B) + beta·C</c>, in pointer form.</summary>
+internal unsafe struct GemmProblem
+{
+    /// <summary>A as stored (M×K, or K×M when <see cref="TransposeA"/>).</summary>
+    public float* A;
+
+    /// <summary>B as stored (K×N, or N×K when <see cref="TransposeB"/>).</summary>
+    public float* B;
+
+    /// <summary>C, M×N row-major.</summary>
+    public float* C;
+
+    /// <summary>Rows of op(A) and C.</summary>
+    public int M;
+
+    /// <summary>Columns of op(B) and C.</summary>
+    public int N;
+
+    /// <summary>Inner dimension.</summary>
+    public int K;
+
+    /// <summary>Whether op(A) = Aᵀ.</summary>
+    public bool TransposeA;
+
+    /// <summary>Whether op(B) = Bᵀ.</summary>
+    public bool TransposeB;
+
+    /// <summary>Scale of the product.</summary>
+    public float Alpha;
+
+    /// <summary>Scale of the old C (0: C is not read).</summary>
+    public float Beta;
+
+    /// <summary>Row stride of the stored A.</summary>
+    public readonly nint Lda => TransposeA ? M : K;
+
+    /// <summary>Row stride of the stored B.</summary>
+    public readonly nint Ldb => TransposeB ? K : N;
+
+    /// <summary>Row stride of C.</summary>
+    public readonly nint Ldc => N;
+}

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using Acr.Host.Composition;
+using Acr.Host.Data;
+using Acr.Host.Models;
+using Spectre.Console;
+
+namespace Acr.Host.Cli;
+
+/// <summary>
+/// The <c>acr</c> command line. Exit codes: 0 success; 2 a problem with the input (arguments, data,
+/// model file, output path) reported as one message naming the problem and the fix; 1 an internal
+/// error; 130 cancelled.
+/// </summary>
+public sealed class AcrCli
+{
+    /// <summary>Exit code for success.</summary>
+    public const int Success = 0;
+
+    /// <summary>Exit code for an internal error.</summary>
+    public const int InternalError = 1;
+
+    /// <summary>Exit code for a problem with the input.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Exit code after cancellation.</summary>
+    public const int Cancelled = 130;
+
+    private readonly IAnsiConsole _console;
+    private readonly TextWriter _error;
+    private readonly ComponentRegistry _registry;
+
+    /// <summary>Creates the command line over a console, an error stream and the loaded components.</summary>
+    /// <param name="console">Where normal output goes.</param>
+    /// <param name="error">Where error messages go.</param>
+    /// <param name="registry">Loaded detectors and backends.</param>
+    public AcrCli(IAnsiConsole console, TextWriter error, ComponentRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(registry);
+        _console = console;
+        _error = error;
+        _registry = registry;
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
+    /// <param name="args">Command-line arguments.</param>
+    /// <param name="cancellationToken">Cancels long work (Ctrl+C).</param>
+    public int Run(string[] args, CancellationToken cancellationToken = default)
+    {
+        var context = new CliContext(_console, _error, _registry, cancellationToken);
+        var root = new RootCommand("acr — zero-shot anomaly detection by batch normalization (ACR). Meta-train a detector on related distributions; score new ones zero-shot.")
+        {
+            Commands.Demo(context),
+            Commands.Train(context),
+            Commands.Score(context),
+            Commands.Evaluate(context),
+            Commands.Devices(context),
+            BenchCommand.Create(context),
+        };
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors)
+            {
+                _error.WriteLine($"error: {e.Message}");
+            }
+
+            _error.WriteLine("Run 'acr --help' or 'acr <command> --help' for usage.");
+            return UsageError;
+        }
+
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = _console.Profile.Out.Writer, Error = _error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is AcrUsageException or AcrDataException or ModelFormatException or IOException)
+        {
+            _error.WriteLine($"error: {e.Message}");
+            return UsageError;
+        }
+        catch (OperationCanceledException)
+        {
+            _error.WriteLine("cancelled.");
+            return Cancelled;
+        }
+        catch (Exception e)
+        {
+            _error.WriteLine($"internal error: {e.GetType().Name}: {e.Message}");
+            _error.WriteLine(e.StackTrace);
+            return InternalError;
+        }
+    }
+}

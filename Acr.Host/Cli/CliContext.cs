@@ -1,0 +1,39 @@
+using System.CommandLine;
+using Acr.Compute;
+using Acr.Host.Composition;
+using Acr.Host.Data;
+using Spectre.Console;
+
+namespace Acr.Host.Cli;
+
+/// <summary>What every command needs: the console, the error stream, the registry and the cancellation token.</summary>
+internal sealed class CliContext(IAnsiConsole console, TextWriter error, ComponentRegistry registry, CancellationToken cancellation)
+{
+    public IAnsiConsole Console { get; } = console;
+
+    public TextWriter Error { get; } = error;
+
+    public ComponentRegistry Registry { get; } = registry;
+
+    public CancellationToken Cancellation { get; } = cancellation;
+
+    public IComputeBackend CreateBackend(ParseResult parse, Option<string> backend, Option<int?> device, Option<int?> threads)
+    {
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (parse.GetValue(threads) is { } t)
+        {
+            options["threads"] = t.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return Registry.CreateBackend(parse.GetValue(backend)!, parse.GetValue(device), options);
+    }
+
+    public static TabularDataset ReadCsv(ParseResult parse, Option<string> data, Option<string?> label, Option<string?> group, Option<string[]> drop, Option<string> header) =>
+        CsvDatasetReader.Read(parse.GetValue(data)!, new CsvReadOptions
+        {
+            LabelColumn = parse.GetValue(label),
+            GroupColumn = parse.GetValue(group),
+            Drop = CliOptions.SplitList(parse.GetValue(drop)),
+            HasHeader = CliOptions.ParseHeader(parse.GetValue(header)!),
+        });
+}

@@ -1,0 +1,48 @@
+using Acr.Detectors;
+
+namespace Acr.Host.Composition;
+
+/// <summary>Merges user-given detector options with a detector's defaults; unknown keys are refused.</summary>
+public static class DetectorOptionResolver
+{
+    /// <summary>Every option of <paramref name="detector"/>: the user's value where given, else the default.</summary>
+    /// <param name="detector">The detector.</param>
+    /// <param name="user">User options (<c>--option key=value</c>).</param>
+    /// <exception cref="AcrUsageException">A key the detector does not understand; the message lists the valid ones.</exception>
+    public static Dictionary<string, string> Resolve(IDetector detector, IReadOnlyDictionary<string, string>? user)
+    {
+        ArgumentNullException.ThrowIfNull(detector);
+        var resolved = detector.Options.ToDictionary(o => o.Name, o => o.DefaultValue, StringComparer.Ordinal);
+        foreach (var (key, value) in user ?? new Dictionary<string, string>())
+        {
+            if (!resolved.ContainsKey(key))
+            {
+                throw new AcrUsageException($"Detector '{detector.Name}' has no option '{key}'. Its options: {string.Join(", ", detector.Options.Select(o => $"{o.Name} (default {o.DefaultValue})"))}.");
+            }
+
+            resolved[key] = value;
+        }
+
+        return resolved;
+    }
+
+    /// <summary>Parses <c>key=value</c> pairs.</summary>
+    /// <param name="pairs">The pairs.</param>
+    /// <exception cref="AcrUsageException">A pair without '='.</exception>
+    public static Dictionary<string, string> ParsePairs(IEnumerable<string>? pairs)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs ?? [])
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new AcrUsageException($"Option '{pair}' is not of the form key=value (e.g. --option hidden=64).");
+            }
+
+            result[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
+        }
+
+        return result;
+    }
+}

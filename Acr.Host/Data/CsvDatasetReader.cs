@@ -1,0 +1,451 @@
+using System.Globalization;
+using System.Text;
+
+namespace Acr.Host.Data;
+
+/// <summary>
+/// Reads a CSV (or gzip-compressed CSV) file of numeric features, with an optional label column
+/// and group column, into a <see cref="TabularDataset"/>.
+/// </summary>
+/// <remarks>
+/// <para>Fields may be quoted (<c>"..."</c>, with <c>""</c> for a quote inside); LF and CRLF line
+/// endings, blank lines, a UTF-8 byte order mark and whitespace around fields are accepted. Every
+/// row must have as many fields as the first row.</para>
+/// <para>Feature values are parsed as <see cref="float"/> with the invariant culture (a <c>.</c>
+/// decimal point, optional exponent). Missing, non-numeric, NaN, infinite and out-of-range values
+/// are errors: the reader never guesses. Labels and groups are kept as trimmed strings.</para>
+/// <para>Rows in messages are 1-based data rows (the header does not count); the line in the file
+/// is given as well.</para>
+/// </remarks>
+public static class CsvDatasetReader
+{
+    private const int MaxValueEcho = 40;
+    private const int MaxColumnsListed = 40;
+
+    /// <summary>Reads a <c>.csv</c> or <c>.csv.gz</c> file.</summary>
+    /// <param name="path">The file. Gzip compression is recognized by its magic bytes.</param>
+    /// <param name="options">How to interpret the file; <see langword="null"/> for the defaults (no label, auto-detected header).</param>
+    /// <returns>The data set; its <see cref="TabularDataset.Source"/> is <paramref name="path"/>.</returns>
+    /// <exception cref="AcrDataException">The file is missing, unreadable, empty or malformed, or the options do not fit it.</exception>
+    public static TabularDataset Read(string path, CsvReadOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            throw new AcrDataException($"Data path '{path}' is a directory; pass a .csv or .csv.gz file");
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new AcrDataException($"Data file '{path}' not found (working directory: '{Environment.CurrentDirectory}'); check the path");
+        }
+
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new AcrDataException($"Data file '{path}' cannot be opened: {ex.Message} (check its permissions)", ex);
+        }
+
+        using (stream)
+        {
+            return ReadFromStream(stream, path, options);
+        }
+    }
+
+    /// <summary>Reads CSV (or gzip-compressed CSV) text from a stream, e.g. an embedded resource.</summary>
+    /// <param name="stream">The data; read to its end but not disposed. Gzip compression is recognized by its magic bytes.</param>
+    /// <param name="sourceName">A name for the data used in messages and as <see cref="TabularDataset.Source"/>.</param>
+    /// <param name="options">How to interpret the data; <see langword="null"/> for the defaults.</param>
+    /// <returns>The data set.</returns>
+    /// <exception cref="AcrDataException">The data is empty or malformed, or the options do not fit it.</exception>
+    public static TabularDataset ReadFromStream(Stream stream, string sourceName, CsvReadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        options ??= new CsvReadOptions();
+        ValidateOptions(options);
+
+        try
+        {
+            Stream text = OpenText(stream, out bool ownsText);
+            try
+            {
+                using var reader = new StreamReader(text, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
+                return Parse(new CsvRecordReader(reader, options.Delimiter, sourceName), sourceName, options);
+            }
+            finally
+            {
+                if (ownsText)
+                {
+                    text.Dispose();
+                }
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new AcrDataException($"Data file '{sourceName}' is gzip-compressed but cannot be decompressed: {ex.Message}; re-create or re-download it", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new AcrDataException($"Data file '{sourceName}' cannot be read: {ex.Message}", ex);
+        }
+    }
+
+    private static void ValidateOptions(CsvReadOptions options)
+    {
+        if (options.Delimiter is '"' or '\r' or '\n')
+        {
+            throw new AcrDataException($"The CSV delimiter cannot be {Describe(options.Delimiter)}; use e.g. ',', ';' or a tab");
+        }
+
+        if (options.Drop is null)
+        {
+            throw new ArgumentException("CsvReadOptions.Drop must not be null; use an empty list.", nameof(options));
+        }
+    }
+
+    private static string Describe(char c) => c switch
+    {
+        '\r' => "a carriage return",
+        '\n' => "a line break",
+        _ => $"'{c}'",
+    };
+
+    /// <summary>Returns the stream to decode as text: decompressing if the data starts with the gzip magic bytes.</summary>
+    private static Stream OpenText(Stream stream, out bool ownsText)
+    {
+        Span<byte> magic = stackalloc byte[2];
+        int n = stream.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+        Stream rest;
+        if (stream.CanSeek)
+        {
+            stream.Seek(-n, SeekOrigin.Current);
+            rest = stream;
+        }
+        else
+        {
+            rest = new PrefixedReadStream(magic[..n].ToArray(), stream);
+        }
+
+        ownsText = !ReferenceEquals(rest, stream);
+        if (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+        {
+            ownsText = true;
+            return new CheckedGzipStream(rest);
+        }
+
+        return rest;
+    }
+
+    private static TabularDataset Parse(CsvRecordReader csv, string source, CsvReadOptions options)
+    {
+        if (!csv.ReadRecord())
+        {
+            throw new AcrDataException($"Data file '{source}' is empty (no data rows); pass a CSV file with one sample per row");
+        }
+
+        int columnCount = csv.FieldCount;
+        string[] firstRow = new string[columnCount];
+        for (int c = 0; c < columnCount; c++)
+        {
+            firstRow[c] = csv.Field(c).Trim().ToString();
+        }
+
+        bool hasHeader = options.HasHeader ?? LooksLikeHeader(firstRow, options);
+        var layout = new ColumnLayout(source, hasHeader, hasHeader ? firstRow : null, columnCount);
+
+        int label = options.LabelColumn is null ? -1 : layout.Resolve(options.LabelColumn, "label column", "--label");
+        int group = options.GroupColumn is null ? -1 : layout.Resolve(options.GroupColumn, "group column", "--group");
+        if (label >= 0 && label == group)
+        {
+            throw new AcrDataException($"Data file '{source}': the label column and the group column are both {layout.Display(label)}; choose different columns");
+        }
+
+        var excluded = new HashSet<int>();
+        foreach (string drop in options.Drop)
+        {
+            excluded.Add(layout.Resolve(drop, "column to drop", "--drop"));
+        }
+
+        if (label >= 0)
+        {
+            excluded.Add(label);
+        }
+
+        if (group >= 0)
+        {
+            excluded.Add(group);
+        }
+
+        int[] featureColumns = [.. Enumerable.Range(0, columnCount).Where(c => !excluded.Contains(c))];
+        if (featureColumns.Length == 0)
+        {
+            throw new AcrDataException(
+                $"Data file '{source}' has no feature columns left: all {columnCount} columns are the label, the group or dropped; drop fewer columns");
+        }
+
+        string[] featureNames = [.. featureColumns.Select(layout.Name)];
+        int d = featureColumns.Length;
+        float[] features = new float[d * 256L <= Array.MaxLength ? d * 256 : d];
+        var labels = label >= 0 ? new List<string>() : null;
+        var groups = group >= 0 ? new List<string>() : null;
+        var labelPool = new Dictionary<string, string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+        var groupPool = new Dictionary<string, string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+
+        int rows = 0;
+        bool firstIsData = !hasHeader;
+        while (firstIsData || csv.ReadRecord())
+        {
+            firstIsData = false;
+            if (rows == int.MaxValue)
+            {
+                throw new AcrDataException($"Data file '{source}' has more than {int.MaxValue} rows; split it");
+            }
+
+            int row = rows + 1;
+            if (csv.FieldCount != columnCount)
+            {
+                throw new AcrDataException(
+                    $"Data file '{source}': row {row} has {csv.FieldCount} fields, expected {columnCount} like the {(hasHeader ? "header" : "first row")} (line {csv.Line}); "
+                    + $"look for a missing or extra '{options.Delimiter}', or a value containing '{options.Delimiter}' that is not quoted");
+            }
+
+            long needed = (long)(rows + 1) * d;
+            if (needed > features.Length)
+            {
+                if (needed > Array.MaxLength)
+                {
+                    throw new AcrDataException($"Data file '{source}' has more than {Array.MaxLength} feature values; split it or drop columns");
+                }
+
+                Array.Resize(ref features, (int)Math.Min(Math.Max(needed, (long)features.Length * 2), Array.MaxLength));
+            }
+
+            Span<float> target = features.AsSpan(rows * d, d);
+            for (int j = 0; j < d; j++)
+            {
+                ReadOnlySpan<char> text = csv.Field(featureColumns[j]);
+                if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) || !float.IsFinite(value))
+                {
+                    throw BadValue(layout, text, row, csv.Line, featureColumns[j], options.HasHeader == false);
+                }
+
+                target[j] = value;
+            }
+
+            if (labels is not null)
+            {
+                labels.Add(Intern(labelPool, csv.Field(label).Trim(), layout, row, csv.Line, label, "label"));
+            }
+
+            if (groups is not null)
+            {
+                groups.Add(Intern(groupPool, csv.Field(group).Trim(), layout, row, csv.Line, group, "group"));
+            }
+
+            rows++;
+        }
+
+        if (rows == 0)
+        {
+            throw new AcrDataException($"Data file '{source}' has a header row but no data rows; pass a file with at least one sample");
+        }
+
+        if (features.Length != rows * d)
+        {
+            Array.Resize(ref features, rows * d);
+        }
+
+        return new TabularDataset(features, rows, d, featureNames, labels?.ToArray(), groups?.ToArray(), source);
+    }
+
+    private static string Intern(
+        Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> pool,
+        ReadOnlySpan<char> text,
+        ColumnLayout layout,
+        int row,
+        long line,
+        int column,
+        string role)
+    {
+        if (text.IsEmpty)
+        {
+            throw new AcrDataException(
+                $"Data file '{layout.Source}': row {row}, {role} column {layout.Display(column)} is empty (line {line}); every row needs a {role}: fill it in or remove the row");
+        }
+
+        if (!pool.TryGetValue(text, out string? value))
+        {
+            value = text.ToString();
+            pool[value] = value;
+        }
+
+        return value;
+    }
+
+    private static AcrDataException BadValue(ColumnLayout layout, ReadOnlySpan<char> text, int row, long line, int column, bool headerForcedOff)
+    {
+        string where = $"Data file '{layout.Source}': row {row}, column {layout.Display(column)}";
+        string at = $" (line {line})";
+        string dropHint = $"use --drop {layout.Reference(column)} to leave the column out";
+        string shown = text.Length <= MaxValueEcho ? text.ToString() : string.Concat(text[..MaxValueEcho], "…");
+        if (IsMissing(text))
+        {
+            return new AcrDataException($"{where}: the value is missing ('{shown}'); clean or impute the data, or {dropHint}{at}");
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double wide))
+        {
+            return double.IsFinite(wide)
+                ? new AcrDataException($"{where}: '{shown}' is outside the range of a 32-bit float; rescale the column, or {dropHint}{at}")
+                : new AcrDataException($"{where}: NaN/Infinity is not allowed ('{shown}'); clean or impute the data, or {dropHint}{at}");
+        }
+
+        string headerHint = row == 1 && headerForcedOff ? "; if this first row is a header, do not turn header detection off" : string.Empty;
+        return new AcrDataException($"{where}: '{shown}' is not a number; {dropHint}{headerHint}{at}");
+    }
+
+    private static bool IsMissing(ReadOnlySpan<char> text)
+    {
+        text = text.Trim();
+        return text.IsEmpty
+            || text.Equals("NA", StringComparison.OrdinalIgnoreCase)
+            || text.Equals("N/A", StringComparison.OrdinalIgnoreCase)
+            || text.Equals("null", StringComparison.OrdinalIgnoreCase)
+            || text.Equals("none", StringComparison.OrdinalIgnoreCase)
+            || text.Equals("?", StringComparison.Ordinal);
+    }
+
+    private static bool LooksLikeHeader(string[] firstRow, CsvReadOptions options)
+    {
+        var byIndex = new HashSet<int>();
+        IEnumerable<string?> references = [options.LabelColumn, options.GroupColumn, .. options.Drop];
+        foreach (string? reference in references)
+        {
+            if (reference is null || Array.IndexOf(firstRow, reference.Trim()) >= 0)
+            {
+                continue;
+            }
+
+            if (ColumnLayout.TryParseIndex(reference, firstRow.Length, out int index))
+            {
+                byIndex.Add(index);
+            }
+        }
+
+        for (int c = 0; c < firstRow.Length; c++)
+        {
+            if (byIndex.Contains(c) || IsMissing(firstRow[c]))
+            {
+                continue;
+            }
+
+            if (!double.TryParse(firstRow[c], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Column names and the resolution of column references for one file.</summary>
+    private sealed class ColumnLayout
+    {
+        private readonly bool _hasHeader;
+        private readonly string[] _names;
+        private readonly int _count;
+
+        public ColumnLayout(string source, bool hasHeader, string[]? header, int count)
+        {
+            Source = source;
+            _hasHeader = hasHeader;
+            _count = count;
+            _names = header ?? [.. Enumerable.Range(0, count).Select(i => "col" + i.ToString(CultureInfo.InvariantCulture))];
+        }
+
+        public string Source { get; }
+
+        public static bool TryParseIndex(string reference, int count, out int index)
+        {
+            index = -1;
+            if (!int.TryParse(reference.Trim(), NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out int raw))
+            {
+                return false;
+            }
+
+            index = raw < 0 ? raw + count : raw;
+            return index >= 0 && index < count;
+        }
+
+        /// <summary>The feature name of a column: its header name, or <c>col&lt;index&gt;</c> when that is empty or there is no header.</summary>
+        public string Name(int column)
+            => _names[column].Length > 0 ? _names[column] : "col" + column.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>How a column is shown in messages.</summary>
+        public string Display(int column)
+            => _hasHeader && _names[column].Length > 0
+                ? $"'{_names[column]}'"
+                : column.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>A reference that selects the column unambiguously (its name if unique, else its index).</summary>
+        public string Reference(int column)
+        {
+            string name = _names[column];
+            return _hasHeader && name.Length > 0 && Array.IndexOf(_names, name) == Array.LastIndexOf(_names, name)
+                ? name
+                : column.ToString(CultureInfo.InvariantCulture);
+        }
+
+        public int Resolve(string reference, string role, string option)
+        {
+            string trimmed = reference.Trim();
+            if (trimmed.Length == 0)
+            {
+                throw new AcrDataException($"The {role} reference is empty; pass a column name or a 0-based index ({option} -1 for the last column)");
+            }
+
+            int first = Array.IndexOf(_names, trimmed);
+            if (first >= 0)
+            {
+                int last = Array.LastIndexOf(_names, trimmed);
+                if (last != first)
+                {
+                    throw new AcrDataException(
+                        $"Data file '{Source}': the {role} name '{trimmed}' appears more than once in the header (columns {first} and {last}); refer to it by 0-based index instead ({option} {first})");
+                }
+
+                return first;
+            }
+
+            if (int.TryParse(trimmed, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int raw))
+            {
+                if (TryParseIndex(trimmed, _count, out int index))
+                {
+                    return index;
+                }
+
+                throw new AcrDataException(
+                    $"Data file '{Source}': {role} index {raw} is out of range; the file has {_count} columns (0..{_count - 1}, or -{_count}..-1 counting from the end)");
+            }
+
+            string? nearMiss = _names.FirstOrDefault(n => string.Equals(n, trimmed, StringComparison.OrdinalIgnoreCase));
+            string suggestion = nearMiss is null ? string.Empty : $" Did you mean '{nearMiss}'? Names are case-sensitive.";
+            string available = _hasHeader
+                ? $"Available columns: {ListNames()}."
+                : $"The file has no header row, so its {_count} columns are named col0..col{_count - 1}; refer to them by name or by 0-based index (-1 for the last).";
+            throw new AcrDataException($"Data file '{Source}': {role} '{trimmed}' not found. {available}{suggestion} Pass a column name or a 0-based index to {option}.");
+        }
+
+        private string ListNames()
+        {
+            IEnumerable<string> shown = _names.Take(MaxColumnsListed).Select((n, i) => n.Length > 0 ? n : $"<unnamed {i}>");
+            string list = string.Join(", ", shown);
+            return _names.Length > MaxColumnsListed ? $"{list}, … ({_names.Length - MaxColumnsListed} more)" : list;
+        }
+    }
+}

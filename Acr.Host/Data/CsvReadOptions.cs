@@ -1,0 +1,33 @@
+namespace Acr.Host.Data;
+
+/// <summary>
+/// How <see cref="CsvDatasetReader"/> interprets a CSV file.
+/// </summary>
+/// <remarks>
+/// Column references (<see cref="LabelColumn"/>, <see cref="GroupColumn"/>, <see cref="Drop"/>) are
+/// either a column name or a 0-based index; a negative index counts from the end (-1 is the last
+/// column). A reference that exactly matches a column name is taken as that name, so a header
+/// column literally called <c>3</c> wins over index 3. Files without a header have the synthetic
+/// column names <c>col0</c>, <c>col1</c>, ….
+/// </remarks>
+public sealed record CsvReadOptions
+{
+    /// <summary>The column holding the (string) label of each row, or <see langword="null"/> when there is none.</summary>
+    public string? LabelColumn { get; init; }
+
+    /// <summary>The column holding a group or task id for each row, or <see langword="null"/> when there is none.</summary>
+    public string? GroupColumn { get; init; }
+
+    /// <summary>Columns to leave out of the features.</summary>
+    public IReadOnlyList<string> Drop { get; init; } = [];
+
+    /// <summary>
+    /// Whether the first row is a header. <see langword="null"/> (the default) auto-detects: the first
+    /// row is a header if any of its fields, other than the label, group and dropped columns given by
+    /// index, is neither a number nor empty.
+    /// </summary>
+    public bool? HasHeader { get; init; }
+
+    /// <summary>The field separator (default <c>,</c>). It cannot be a quote or a line break.</summary>
+    public char Delimiter { get; init; } = ',';
+}

@@ -1,0 +1,277 @@
+using System.Diagnostics;
+using Acr.Compute;
+using Acr.Detectors;
+using Acr.Host.Data;
+using Acr.Host.Preprocessing;
+using Acr.Host.Scoring;
+using Acr.Host.Training;
+using Acr.Nn;
+using Acr.Numerics;
+
+namespace Acr.Host.Evaluation;
+
+/// <summary>Settings of the zero-shot-by-class protocol (protocols.md).</summary>
+public sealed record ZeroShotProtocolOptions
+{
+    /// <summary>Contamination levels π of the test tasks.</summary>
+    public IReadOnlyList<double> Contaminations { get; init; } = [0.01, 0.05, 0.1, 0.2];
+
+    /// <summary>Number of seeds; seed s uses <see cref="BaseSeed"/> + s.</summary>
+    public int Seeds { get; init; } = 5;
+
+    /// <summary>First seed.</summary>
+    public ulong BaseSeed { get; init; }
+
+    /// <summary>Meta-training settings (its Seed is replaced per run).</summary>
+    public MetaTrainingOptions Training { get; init; } = new();
+
+    /// <summary>Resolved detector options.</summary>
+    public IReadOnlyDictionary<string, string> DetectorOptions { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Explicit training classes, or null for the first floor(K/2).</summary>
+    public IReadOnlyList<string>? TrainClasses { get; init; }
+
+    /// <summary>Throws <see cref="AcrUsageException"/> for an invalid setting.</summary>
+    public void Validate()
+    {
+        if (Seeds < 1)
+        {
+            throw new AcrUsageException($"--seeds must be at least 1; got {Seeds}.");
+        }
+
+        if (Contaminations.Count == 0 || Contaminations.Any(p => p is <= 0 or >= 1 || double.IsNaN(p)))
+        {
+            throw new AcrUsageException($"Every contamination π must be in (0, 1); got {string.Join(", ", Contaminations)}.");
+        }
+
+        try
+        {
+            Training.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new AcrUsageException(e.Message, e);
+        }
+    }
+}
+
+/// <summary>What the protocol produced.</summary>
+public sealed class ZeroShotEvaluation : IDisposable
+{
+    internal ZeroShotEvaluation(ClassSplit split, Standardizer standardizer, IReadOnlyList<SeedResult> seeds, IReadOnlyList<ScoreRow> scores, DetectorModel firstModel)
+    {
+        Split = split;
+        Standardizer = standardizer;
+        Seeds = seeds;
+        Scores = scores;
+        FirstModel = firstModel;
+        Summary = Summarise(seeds);
+    }
+
+    /// <summary>The class split.</summary>
+    public ClassSplit Split { get; }
+
+    /// <summary>The preprocessing fitted on the training classes.</summary>
+    public Standardizer Standardizer { get; }
+
+    /// <summary>Per-seed results.</summary>
+    public IReadOnlyList<SeedResult> Seeds { get; }
+
+    /// <summary>Every scored row of every test task.</summary>
+    public IReadOnlyList<ScoreRow> Scores { get; }
+
+    /// <summary>Mean ± std over seeds per method and π.</summary>
+    public IReadOnlyList<SummaryRow> Summary { get; }
+
+    /// <summary>The model trained with the first seed (kept so it can be saved).</summary>
+    public DetectorModel FirstModel { get; }
+
+    /// <summary>Disposes <see cref="FirstModel"/>.</summary>
+    public void Dispose() => FirstModel.Dispose();
+
+    private static SummaryRow[] Summarise(IReadOnlyList<SeedResult> seeds)
+    {
+        var rows = new List<SummaryRow>();
+        foreach (var method in ZeroShotByClassProtocol.Methods)
+        {
+            foreach (var cr in seeds[0].ByContamination)
+            {
+                var perSeed = seeds.Select(s => s.ByContamination.Single(c => c.Contamination == cr.Contamination).Methods.Single(m => m.Method == method)).ToArray();
+                var auroc = SummaryStatistics.MeanStd(perSeed.Select(m => m.MeanAuroc).ToArray());
+                var aupr = SummaryStatistics.MeanStd(perSeed.Select(m => m.MeanAupr).ToArray());
+                var f1 = SummaryStatistics.MeanStd(perSeed.Select(m => m.MeanF1).ToArray());
+                rows.Add(new SummaryRow(method, cr.Contamination, auroc.Mean, auroc.Std, aupr.Mean, aupr.Std, f1.Mean, f1.Std));
+            }
+        }
+
+        return [.. rows];
+    }
+}
+
+/// <summary>
+/// The zero-shot-by-class protocol: train classes = first floor(K/2) in ordinal order, z-scored with
+/// training-class statistics; ACR meta-training; then, for each π and each test class, one task of all
+/// its rows plus max(1, floor(n·π/(1−π))) anomalies drawn without replacement from the other test
+/// classes, scored as one batch by ACR (batch mode), B1 (running statistics) and B2 (raw batch norm).
+/// All test tasks of one π go through the network in one pass, one segment each.
+/// </summary>
+public sealed class ZeroShotByClassProtocol
+{
+    /// <summary>The methods compared, in report order.</summary>
+    public static readonly IReadOnlyList<string> Methods = ["ACR", "B1", "B2"];
+
+    private readonly IDetector _detector;
+    private readonly IComputeBackend _backend;
+
+    /// <summary>Creates the protocol for one detector on one backend.</summary>
+    /// <param name="detector">The detector to meta-train.</param>
+    /// <param name="backend">The backend.</param>
+    public ZeroShotByClassProtocol(IDetector detector, IComputeBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(detector);
+        ArgumentNullException.ThrowIfNull(backend);
+        _detector = detector;
+        _backend = backend;
+    }
+
+    /// <summary>Anomalies added to a test task of <paramref name="normals"/> rows at contamination π.</summary>
+    /// <param name="normals">Normal rows n.</param>
+    /// <param name="contamination">π.</param>
+    public static int AnomalyCount(int normals, double contamination) =>
+        Math.Max(1, (int)Math.Floor(normals * contamination / (1 - contamination)));
+
+    /// <summary>Runs the protocol.</summary>
+    /// <param name="data">Labelled data.</param>
+    /// <param name="options">Settings.</param>
+    /// <param name="progress">Training progress per seed (seed index, report), or null.</param>
+    /// <param name="cancellationToken">Cancels between iterations.</param>
+    public ZeroShotEvaluation Run(TabularDataset data, ZeroShotProtocolOptions options, Action<int, TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (data.Labels is null)
+        {
+            throw new AcrUsageException($"Zero-shot by class needs a label column; '{data.Source}' was read without one. Pass --label COLUMN.");
+        }
+
+        var split = ClassSplit.ByLabel(data.Labels, options.TrainClasses);
+        var standardizer = Standardizer.Fit(data.Features, data.Columns, split.AllTrainRows());
+        var x = standardizer.Transform(data.Features);
+        var d = data.Columns;
+
+        var seeds = new List<SeedResult>();
+        var scoreRows = new List<ScoreRow>();
+        DetectorModel? firstModel = null;
+        try
+        {
+            for (var s = 0; s < options.Seeds; s++)
+            {
+                var seed = options.BaseSeed + (ulong)s;
+                var spec = new DetectorModelSpec(d, options.DetectorOptions, seed);
+                var model = _detector.CreateModel(spec, _backend);
+                try
+                {
+                    var training = options.Training with { Seed = seed };
+                    var sampler = new TaskSampler(x, d, split.TrainRowsByClass, training.TaskSize, training.NormalRowsPerTask, SeededRandom.ForStream(seed, 2));
+                    var clock = Stopwatch.StartNew();
+                    var losses = new MetaTrainer(_backend).Train(model, sampler, training, p => progress?.Invoke(s, p), cancellationToken);
+                    var trainSeconds = clock.Elapsed.TotalSeconds;
+                    var byPi = Evaluate(model, x, d, split, options.Contaminations, seed, scoreRows);
+                    seeds.Add(new SeedResult(seed, losses[^1], trainSeconds, byPi));
+                }
+                finally
+                {
+                    if (firstModel is null)
+                    {
+                        firstModel = model;
+                    }
+                    else
+                    {
+                        model.Dispose();
+                    }
+                }
+            }
+        }
+        catch
+        {
+            firstModel?.Dispose();
+            throw;
+        }
+
+        return new ZeroShotEvaluation(split, standardizer, seeds, scoreRows, firstModel!);
+    }
+
+    private List<ContaminationResult> Evaluate(DetectorModel model, float[] x, int d, ClassSplit split, IReadOnlyList<double> contaminations, ulong seed, List<ScoreRow> scoreRows)
+    {
+        var random = SeededRandom.ForStream(seed, 3);
+        var results = new List<ContaminationResult>();
+        using var scorer = new ZeroShotScorer(model, _backend);
+        foreach (var pi in contaminations)
+        {
+            // Build every test task of this π, then score them all in one pass (one segment each).
+            var taskRows = new List<int[]>();
+            var taskLabels = new List<bool[]>();
+            for (var t = 0; t < split.TestClasses.Count; t++)
+            {
+                var normals = split.TestRowsByClass[t];
+                var others = split.TestRowsByClass.Where((_, i) => i != t).SelectMany(r => r).ToArray();
+                var k = Math.Min(AnomalyCount(normals.Length, pi), others.Length);
+                for (var i = 0; i < k; i++)
+                {
+                    var j = i + random.NextInt(others.Length - i);
+                    (others[i], others[j]) = (others[j], others[i]);
+                }
+
+                taskRows.Add([.. normals, .. others.AsSpan(0, k)]);
+                taskLabels.Add([.. Enumerable.Repeat(false, normals.Length), .. Enumerable.Repeat(true, k)]);
+            }
+
+            var segments = BatchSegments.FromLengths(taskRows.Select(r => r.Length).ToArray());
+            var batch = new float[segments.TotalRows * d];
+            var offset = 0;
+            foreach (var rows in taskRows)
+            {
+                foreach (var r in rows)
+                {
+                    x.AsSpan(r * d, d).CopyTo(batch.AsSpan(offset, d));
+                    offset += d;
+                }
+            }
+
+            var acr = scorer.Score(batch, segments, BatchNormMode.Batch);
+            var b1 = scorer.Score(batch, segments, BatchNormMode.Running);
+            var b2 = new float[segments.TotalRows];
+            for (var t = 0; t < taskRows.Count; t++)
+            {
+                RawBatchNormBaseline.Score(batch.AsSpan(segments.Start(t) * d, segments.Length(t) * d), d, b2.AsSpan(segments.Start(t), segments.Length(t)));
+            }
+
+            var perMethod = new List<TaskMetrics>[] { [], [], [] };
+            for (var t = 0; t < taskRows.Count; t++)
+            {
+                var start = segments.Start(t);
+                var n = segments.Length(t);
+                var labels = taskLabels[t];
+                var methodScores = new[] { acr, b1, b2 };
+                for (var m = 0; m < methodScores.Length; m++)
+                {
+                    var sc = methodScores[m].AsSpan(start, n).ToArray().Select(v => (double)v).ToArray();
+                    perMethod[m].Add(new TaskMetrics(
+                        split.TestClasses[t], labels.Count(l => !l), labels.Count(l => l),
+                        BinaryMetrics.Auroc(sc, labels), BinaryMetrics.AveragePrecision(sc, labels), BinaryMetrics.F1AtQuantile(sc, labels, pi)));
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    scoreRows.Add(new ScoreRow(seed, pi, split.TestClasses[t], taskRows[t][i], labels[i], acr[start + i], b1[start + i], b2[start + i]));
+                }
+            }
+
+            results.Add(new ContaminationResult(pi, Methods.Select((name, m) => new MethodMetrics(name, perMethod[m])).ToArray()));
+        }
+
+        return results;
+    }
+}

@@ -1,0 +1,373 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Acr.Compute;
+using Acr.Detectors;
+using Acr.Host.Composition;
+using Acr.Plugins;
+
+namespace Acr.Host.PluginLoading;
+
+/// <summary>
+/// Discovers plugin folders, loads each into its own collectible <see cref="PluginLoadContext"/>, and
+/// registers what it provides. A plugin that fails — missing dependency, not a .NET assembly, no or an
+/// incompatible API version, <c>Register</c> throwing, a name another plugin already registered — is
+/// recorded with its reason and the others still load.
+/// </summary>
+public sealed class PluginCatalog
+{
+    /// <summary>Environment variable with extra plugin directories, separated by <see cref="Path.PathSeparator"/>.</summary>
+    public const string PathVariable = "ACR_PLUGIN_PATH";
+
+    private readonly List<PluginDescriptor> _plugins = [];
+    private readonly List<PluginLoadContext> _contexts = [];
+
+    private PluginCatalog(ComponentRegistry registry)
+    {
+        Registry = registry;
+    }
+
+    /// <summary>The registry the loaded plugins filled.</summary>
+    public ComponentRegistry Registry { get; }
+
+    /// <summary>Every plugin found, in discovery order.</summary>
+    public IReadOnlyList<PluginDescriptor> Plugins => _plugins;
+
+    /// <summary>Plugins that failed to load.</summary>
+    public IEnumerable<PluginDescriptor> Failures => _plugins.Where(p => !p.IsLoaded);
+
+    /// <summary>
+    /// The directories searched, in order: <c>plugins/</c> beside the executable, then
+    /// <paramref name="extraDirectories"/> (<c>--plugins</c>), then <c>ACR_PLUGIN_PATH</c>.
+    /// </summary>
+    /// <param name="extraDirectories">Directories given on the command line.</param>
+    public static IReadOnlyList<string> SearchPath(IEnumerable<string>? extraDirectories = null)
+    {
+        var dirs = new List<string> { Path.Combine(AppContext.BaseDirectory, "plugins") };
+        dirs.AddRange(extraDirectories ?? []);
+        var env = Environment.GetEnvironmentVariable(PathVariable);
+        if (!string.IsNullOrWhiteSpace(env))
+        {
+            dirs.AddRange(env.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
+
+        return dirs.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToArray();
+    }
+
+    /// <summary>
+    /// Loads every plugin under <paramref name="directories"/>. Each directory is either a plugin folder
+    /// (it holds a <c>*.deps.json</c>) or a folder of plugin folders. A directory that does not exist is
+    /// recorded as a failure unless it is the default <c>plugins/</c> folder.
+    /// </summary>
+    /// <param name="directories">Where to look.</param>
+    /// <param name="registry">Where to register; null for a new one.</param>
+    public static PluginCatalog Load(IEnumerable<string> directories, ComponentRegistry? registry = null)
+    {
+        ArgumentNullException.ThrowIfNull(directories);
+        var catalog = new PluginCatalog(registry ?? new ComponentRegistry());
+        var defaultDir = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "plugins"));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var dir in directories.Select(Path.GetFullPath))
+        {
+            if (!Directory.Exists(dir))
+            {
+                if (dir != defaultDir)
+                {
+                    catalog._plugins.Add(new PluginDescriptor(Path.GetFileName(dir), null, null, dir, [], [], $"plugin directory '{dir}' does not exist"));
+                }
+
+                continue;
+            }
+
+            var folders = Directory.EnumerateFiles(dir, "*.deps.json").Any()
+                ? [dir]
+                : Directory.EnumerateDirectories(dir).Order(StringComparer.Ordinal).ToArray();
+            foreach (var folder in folders)
+            {
+                if (seen.Add(folder))
+                {
+                    catalog.LoadFolder(folder);
+                }
+            }
+        }
+
+        return catalog;
+    }
+
+    /// <summary>
+    /// Unloads every plugin's load context. Callers must drop their references to plugin objects first
+    /// (the registry is cleared); the contexts are collected by a later garbage collection.
+    /// </summary>
+    public void Unload()
+    {
+        Registry.Clear();
+        foreach (var context in _contexts)
+        {
+            context.Unload();
+        }
+
+        _contexts.Clear();
+    }
+
+    /// <summary>Weak references to the load contexts, for verifying that unloading frees them.</summary>
+    public IReadOnlyList<WeakReference> LoadContextReferences() => _contexts.Select(c => new WeakReference(c)).ToArray();
+
+    private void LoadFolder(string folder)
+    {
+        string? mainPath;
+        try
+        {
+            mainPath = FindMainAssembly(folder);
+        }
+        catch (IOException e)
+        {
+            _plugins.Add(Failed(folder, null, $"cannot read the folder: {e.Message}"));
+            return;
+        }
+
+        if (mainPath is null)
+        {
+            _plugins.Add(Failed(folder, null, "no plugin assembly: expected '<folder name>.dll' or exactly one '*.deps.json' naming the main assembly"));
+            return;
+        }
+
+        PluginAssemblyInfo info;
+        try
+        {
+            info = PluginAssemblyInspector.Inspect(mainPath);
+        }
+        catch (BadImageFormatException e)
+        {
+            _plugins.Add(Failed(folder, Path.GetFileNameWithoutExtension(mainPath), e.Message));
+            return;
+        }
+
+        var apiText = info.ApiMajor is { } ma ? $"{ma}.{info.ApiMinor}" : null;
+        if (info.ApiMajor is null)
+        {
+            _plugins.Add(Failed(folder, info.AssemblyName, $"'{Path.GetFileName(mainPath)}' declares no plugin API version; add [assembly: Acr.Plugins.AcrPluginApi(PluginApi.Major, PluginApi.Minor)] and build it against Acr.Abstractions", info));
+            return;
+        }
+
+        if (!PluginApi.IsCompatible(info.ApiMajor.Value, info.ApiMinor!.Value))
+        {
+            _plugins.Add(Failed(folder, info.AssemblyName,
+                $"built against plugin API {apiText}, but this host provides {PluginApi.Version}; rebuild the plugin against Acr.Abstractions {PluginApi.Version} (a plugin loads when its major equals the host's and its minor is not newer)", info));
+            return;
+        }
+
+        var missing = MissingDependencies(mainPath);
+        if (missing.Count > 0)
+        {
+            _plugins.Add(Failed(folder, info.AssemblyName, $"missing dependenc{(missing.Count == 1 ? "y" : "ies")} {string.Join(", ", missing)} (listed in its deps.json but not in the folder); republish the plugin with its dependencies", info));
+            return;
+        }
+
+        LoadAndRegister(folder, mainPath, info, apiText!);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // keeps plugin objects out of the caller's frame so unloading can collect them
+    private void LoadAndRegister(string folder, string mainPath, PluginAssemblyInfo info, string apiText)
+    {
+        var context = new PluginLoadContext(mainPath);
+        var staging = new StagingRegistry();
+        try
+        {
+            var assembly = context.LoadFromAssemblyPath(mainPath);
+            Type[] types;
+            try
+            {
+                types = assembly.GetExportedTypes();
+            }
+            catch (Exception e) when (e is ReflectionTypeLoadException or FileNotFoundException or FileLoadException or TypeLoadException)
+            {
+                throw new PluginLoadException($"a type could not be loaded ({FirstMessage(e)}); a dependency may be missing or of the wrong version");
+            }
+
+            var entryTypes = types.Where(t => typeof(IAcrPlugin).IsAssignableFrom(t) && t is { IsClass: true, IsAbstract: false } && t.GetConstructor(Type.EmptyTypes) is not null).ToArray();
+            if (entryTypes.Length == 0)
+            {
+                throw new PluginLoadException($"'{Path.GetFileName(mainPath)}' has no public class implementing Acr.Plugins.IAcrPlugin with a parameterless constructor");
+            }
+
+            foreach (var type in entryTypes)
+            {
+                IAcrPlugin plugin;
+                try
+                {
+                    plugin = (IAcrPlugin)Activator.CreateInstance(type)!;
+                    plugin.Register(staging);
+                }
+                catch (Exception e) when (e is not PluginLoadException)
+                {
+                    var inner = e is TargetInvocationException { InnerException: { } ie } ? ie : e;
+                    throw new PluginLoadException($"{type.FullName}.Register threw {inner.GetType().Name}: {inner.Message}");
+                }
+            }
+
+            var conflicts = staging.Detectors.Select(d => d.Name).Where(n => Registry.OwnerOf(n) is not null)
+                .Concat(staging.Backends.Select(b => b.Name).Where(n => Registry.OwnerOf(n) is not null))
+                .Select(n => $"'{n}' (already provided by {Registry.OwnerOf(n)})").ToArray();
+            if (conflicts.Length > 0)
+            {
+                throw new PluginLoadException($"registers {string.Join(", ", conflicts)}; names must be unique, so this plugin was not loaded (remove one of the two)");
+            }
+
+            Registry.CurrentOwner = $"plugin '{info.AssemblyName}'";
+            foreach (var d in staging.Detectors)
+            {
+                Registry.AddDetector(d);
+            }
+
+            foreach (var b in staging.Backends)
+            {
+                Registry.AddBackend(b);
+            }
+
+            Registry.CurrentOwner = "host";
+            _contexts.Add(context);
+            _plugins.Add(new PluginDescriptor(info.AssemblyName, info.Version.ToString(), apiText, folder,
+                staging.Detectors.Select(d => d.Name).ToArray(), staging.Backends.Select(b => b.Name).ToArray(), null));
+        }
+        catch (Exception e) when (e is PluginLoadException or FileNotFoundException or FileLoadException or BadImageFormatException or InvalidOperationException)
+        {
+            context.Unload();
+            _plugins.Add(Failed(folder, info.AssemblyName, e is PluginLoadException ? e.Message : FirstMessage(e), info));
+        }
+    }
+
+    private static string? FindMainAssembly(string folder)
+    {
+        var byFolder = Path.Combine(folder, Path.GetFileName(folder) + ".dll");
+        if (File.Exists(byFolder))
+        {
+            return byFolder;
+        }
+
+        var deps = Directory.GetFiles(folder, "*.deps.json");
+        if (deps.Length == 1)
+        {
+            var candidate = deps[0][..^".deps.json".Length] + ".dll";
+            return File.Exists(candidate) ? candidate : null;
+        }
+
+        var dlls = Directory.GetFiles(folder, "*.dll");
+        return dlls.Length == 1 ? dlls[0] : null;
+    }
+
+    /// <summary>Runtime assemblies the plugin's deps.json lists that are not in its folder (the shared contract excepted).</summary>
+    private static List<string> MissingDependencies(string mainPath)
+    {
+        var depsPath = Path.ChangeExtension(mainPath, null) + ".deps.json";
+        var missing = new List<string>();
+        if (!File.Exists(depsPath))
+        {
+            return missing;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(depsPath));
+            if (!doc.RootElement.TryGetProperty("targets", out var targets))
+            {
+                return missing;
+            }
+
+            var folder = Path.GetDirectoryName(mainPath)!;
+            foreach (var target in targets.EnumerateObject())
+            {
+                foreach (var library in target.Value.EnumerateObject())
+                {
+                    if (!library.Value.TryGetProperty("runtime", out var runtime))
+                    {
+                        continue;
+                    }
+
+                    foreach (var asset in runtime.EnumerateObject())
+                    {
+                        var file = Path.GetFileName(asset.Name);
+                        if (PluginLoadContext.IsShared(new AssemblyName(Path.GetFileNameWithoutExtension(file))))
+                        {
+                            continue;
+                        }
+
+                        if (!File.Exists(Path.Combine(folder, file)) && !File.Exists(Path.Combine(folder, asset.Name)))
+                        {
+                            missing.Add(file);
+                        }
+                    }
+                }
+
+                break; // the first target is the plugin's own
+            }
+        }
+        catch (JsonException)
+        {
+            // A malformed deps.json is reported by the runtime when the plugin loads.
+        }
+
+        return missing;
+    }
+
+    private static PluginDescriptor Failed(string folder, string? name, string reason, PluginAssemblyInfo? info = null) =>
+        new(name ?? Path.GetFileName(folder), info?.Version.ToString(), info?.ApiMajor is { } m ? $"{m}.{info.ApiMinor}" : null, folder, [], [], reason);
+
+    private static string FirstMessage(Exception e) => e switch
+    {
+        ReflectionTypeLoadException r when r.LoaderExceptions.FirstOrDefault(x => x is not null) is { } first => first.Message,
+        _ => e.Message,
+    };
+
+    private sealed class StagingRegistry : IPluginRegistry
+    {
+        public List<IDetector> Detectors { get; } = [];
+
+        public List<IBackendProvider> Backends { get; } = [];
+
+        public void AddDetector(IDetector detector)
+        {
+            ArgumentNullException.ThrowIfNull(detector);
+            if (Detectors.Any(d => string.Equals(d.Name, detector.Name, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new PluginLoadException($"registers detector '{detector.Name}' twice");
+            }
+
+            Detectors.Add(detector);
+        }
+
+        public void AddBackend(IBackendProvider provider)
+        {
+            ArgumentNullException.ThrowIfNull(provider);
+            if (Backends.Any(b => string.Equals(b.Name, provider.Name, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new PluginLoadException($"registers backend '{provider.Name}' twice");
+            }
+
+            Backends.Add(provider);
+        }
+    }
+}
+
+/// <summary>A plugin could not be loaded; the message is the reason shown by 'acr plugins'.</summary>
+public sealed class PluginLoadException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public PluginLoadException()
+    {
+    }
+
+    /// <summary>Creates the exception with its reason.</summary>
+    /// <param name="message">The reason.</param>
+    public PluginLoadException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with its reason and cause.</summary>
+    /// <param name="message">The reason.</param>
+    /// <param name="innerException">The cause.</param>
+    public PluginLoadException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Acr.Host.Evaluation;
+using Acr.Host.IO;
+
+namespace Acr.Host.Reports;
+
+/// <summary>Writes an evaluation's <c>metrics.json</c> and <c>scores.csv</c>, each atomically.</summary>
+public static class EvaluationReport
+{
+    /// <summary>Writes <c>metrics.json</c>: config, environment, the summary (mean ± std over seeds) and every per-seed, per-task metric.</summary>
+    /// <param name="path">Destination.</param>
+    /// <param name="evaluation">The results.</param>
+    /// <param name="config">Free-form run configuration to record.</param>
+    /// <param name="environment">Where it ran.</param>
+    public static void WriteMetrics(string path, ZeroShotEvaluation evaluation, IReadOnlyDictionary<string, object?> config, RunEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(evaluation);
+        AtomicFile.Write(path, stream =>
+        {
+            using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+            w.WriteStartObject();
+            w.WriteString("protocol", "zero-shot-by-class");
+            w.WritePropertyName("config");
+            JsonSerializer.Serialize(w, config);
+            w.WritePropertyName("environment");
+            JsonSerializer.Serialize(w, environment);
+            w.WriteStartObject("split");
+            WriteStrings(w, "trainClasses", evaluation.Split.TrainClasses);
+            WriteStrings(w, "testClasses", evaluation.Split.TestClasses);
+            w.WriteEndObject();
+            w.WriteStartArray("summary");
+            foreach (var s in evaluation.Summary)
+            {
+                w.WriteStartObject();
+                w.WriteString("method", s.Method);
+                w.WriteNumber("contamination", s.Contamination);
+                w.WriteNumber("aurocMean", s.AurocMean);
+                w.WriteNumber("aurocStd", s.AurocStd);
+                w.WriteNumber("auprMean", s.AuprMean);
+                w.WriteNumber("auprStd", s.AuprStd);
+                w.WriteNumber("f1Mean", s.F1Mean);
+                w.WriteNumber("f1Std", s.F1Std);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("seeds");
+            foreach (var seed in evaluation.Seeds)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("seed", seed.Seed);
+                w.WriteNumber("finalLoss", seed.FinalLoss);
+                w.WriteNumber("trainingSeconds", seed.TrainingSeconds);
+                w.WriteStartArray("contaminations");
+                foreach (var c in seed.ByContamination)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("contamination", c.Contamination);
+                    foreach (var m in c.Methods)
+                    {
+                        w.WriteStartObject(m.Method);
+                        w.WriteNumber("meanAuroc", m.MeanAuroc);
+                        w.WriteNumber("meanAupr", m.MeanAupr);
+                        w.WriteNumber("meanF1", m.MeanF1);
+                        w.WriteStartArray("tasks");
+                        foreach (var t in m.Tasks)
+                        {
+                            w.WriteStartObject();
+                            w.WriteString("testClass", t.TestClass);
+                            w.WriteNumber("normals", t.Normals);
+                            w.WriteNumber("anomalies", t.Anomalies);
+                            w.WriteNumber("auroc", t.Auroc);
+                            w.WriteNumber("aupr", t.Aupr);
+                            w.WriteNumber("f1", t.F1);
+                            w.WriteEndObject();
+                        }
+
+                        w.WriteEndArray();
+                        w.WriteEndObject();
+                    }
+
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    /// <summary>Writes <c>scores.csv</c>: seed, contamination, batch (the test class), row, label (1 = anomaly), and the ACR, B1 and B2 scores.</summary>
+    /// <param name="path">Destination.</param>
+    /// <param name="rows">Scored rows.</param>
+    public static void WriteScores(string path, IReadOnlyList<ScoreRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        AtomicFile.Write(path, stream =>
+        {
+            using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            w.WriteLine("seed,contamination,batch,row,label,acr,b1,b2");
+            var inv = CultureInfo.InvariantCulture;
+            foreach (var r in rows)
+            {
+                w.Write(r.Seed.ToString(inv));
+                w.Write(',');
+                w.Write(r.Contamination.ToString("R", inv));
+                w.Write(',');
+                w.Write(Csv(r.TestClass));
+                w.Write(',');
+                w.Write(r.Row.ToString(inv));
+                w.Write(',');
+                w.Write(r.IsAnomaly ? '1' : '0');
+                w.Write(',');
+                w.Write(r.Acr.ToString("R", inv));
+                w.Write(',');
+                w.Write(r.B1.ToString("R", inv));
+                w.Write(',');
+                w.WriteLine(r.B2.ToString("R", inv));
+            }
+        });
+    }
+
+    /// <summary>Quotes a CSV field when it needs it.</summary>
+    /// <param name="field">The field.</param>
+    public static string Csv(string field)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        return field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
+    }
+
+    private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values)
+        {
+            w.WriteStringValue(v);
+        }
+
+        w.WriteEndArray();
+    }
+}

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using Acr.Compute;
+using Acr.Detectors;
+
+namespace Acr.Host.Training;
+
+/// <summary>
+/// ACR meta-training: every iteration draws T tasks, forwards all of them in ONE pass with one
+/// batch-norm segment per task, and takes one Adam step on the mean over tasks of the per-task mean of
+/// NormalTerm (normal rows) or AnomalyTerm (anomalies). See <see cref="MetaTrainingSession"/> for the step.
+/// </summary>
+public sealed class MetaTrainer
+{
+    private readonly IComputeBackend _backend;
+
+    /// <summary>Creates a trainer on <paramref name="backend"/>.</summary>
+    /// <param name="backend">Where the model lives.</param>
+    public MetaTrainer(IComputeBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        _backend = backend;
+    }
+
+    /// <summary>Trains <paramref name="model"/> in place and returns the loss of every iteration.</summary>
+    /// <param name="model">A freshly built (or partly trained) model on this trainer's backend.</param>
+    /// <param name="sampler">Draws the tasks.</param>
+    /// <param name="options">Iterations, tasks, optimizer.</param>
+    /// <param name="progress">Called after every iteration (may be null).</param>
+    /// <param name="cancellationToken">Stops between iterations.</param>
+    /// <exception cref="InvalidOperationException">The loss became NaN or infinite.</exception>
+    public double[] Train(DetectorModel model, TaskSampler sampler, MetaTrainingOptions options, Action<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        using var session = new MetaTrainingSession(_backend, model, sampler, options);
+        var losses = new double[options.Iterations];
+        var clock = Stopwatch.StartNew();
+        for (var it = 0; it < options.Iterations; it++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            session.SampleTasks();
+            session.Step();
+            losses[it] = session.LastLoss();
+            if (!double.IsFinite(losses[it]))
+            {
+                throw new InvalidOperationException($"The training loss became {losses[it]} at iteration {it + 1}; lower --lr or check the data for extreme values.");
+            }
+
+            progress?.Invoke(new TrainingProgress(it + 1, options.Iterations, losses[it], clock.Elapsed));
+        }
+
+        return losses;
+    }
+}

@@ -1,0 +1,62 @@
+using Acr.Nn;
+
+namespace Acr.Host.Training;
+
+/// <summary>How ACR meta-training runs (protocols.md, "Meta-training").</summary>
+public sealed record MetaTrainingOptions
+{
+    /// <summary>Optimizer steps (one per iteration).</summary>
+    public int Iterations { get; init; } = 500;
+
+    /// <summary>Tasks T drawn per iteration, all forwarded in one pass with one batch-norm segment each.</summary>
+    public int TasksPerIteration { get; init; } = 32;
+
+    /// <summary>Rows per task n.</summary>
+    public int TaskSize { get; init; } = 256;
+
+    /// <summary>Share of anomalies in a task (0.2 for tabular data in the paper, 0.5 for images).</summary>
+    public double AnomalyRatio { get; init; } = 0.2;
+
+    /// <summary>Adam hyperparameters (lr 1e-3 by default).</summary>
+    public AdamOptions Adam { get; init; } = new();
+
+    /// <summary>Seed of task sampling (initialisation uses the model spec's seed).</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Normal rows per task: round(n·(1 − ratio)), half to even as in Python.</summary>
+    public int NormalRowsPerTask => (int)Math.Round(TaskSize * (1 - AnomalyRatio), MidpointRounding.ToEven);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting and its valid range.</summary>
+    public void Validate()
+    {
+        if (Iterations < 1)
+        {
+            throw new ArgumentException($"--iterations must be at least 1; got {Iterations}.");
+        }
+
+        if (TasksPerIteration < 1)
+        {
+            throw new ArgumentException($"--tasks must be at least 1; got {TasksPerIteration}.");
+        }
+
+        if (TaskSize < 2)
+        {
+            throw new ArgumentException($"--task-size must be at least 2 (batch norm needs two rows per task); got {TaskSize}.");
+        }
+
+        if (AnomalyRatio is < 0 or >= 1 || double.IsNaN(AnomalyRatio))
+        {
+            throw new ArgumentException($"--anomaly-ratio must be in [0, 1); got {AnomalyRatio}.");
+        }
+
+        if (NormalRowsPerTask < 1)
+        {
+            throw new ArgumentException($"A task of {TaskSize} rows with anomaly ratio {AnomalyRatio} has no normal row; lower --anomaly-ratio or raise --task-size.");
+        }
+
+        if (!(Adam.LearningRate > 0) || !float.IsFinite(Adam.LearningRate))
+        {
+            throw new ArgumentException($"--lr must be a finite positive number; got {Adam.LearningRate}.");
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using Acr.Numerics;
+
+namespace Acr.Host.Training;
+
+/// <summary>
+/// Draws ACR training tasks: a task picks one training class uniformly; its normal rows are drawn
+/// from that class without replacement (with replacement only if the class is smaller than the
+/// task's normal share), its anomalies uniformly without replacement from the rows of all other
+/// training classes. Allocation-free after construction: draws are partial Fisher–Yates shuffles of
+/// persistent permutations, which stay uniform whatever order earlier draws left them in.
+/// </summary>
+public sealed class TaskSampler
+{
+    private readonly float[] _features;
+    private readonly int _featureCount;
+    private readonly int[][] _classRows;
+    private readonly int[] _allRows;
+    private readonly int[] _classOfRow;
+    private readonly int _normalRows;
+    private readonly int _anomalyRows;
+    private readonly SeededRandom _random;
+
+    /// <summary>Creates a sampler.</summary>
+    /// <param name="features">Row-major feature matrix (rows × <paramref name="featureCount"/>).</param>
+    /// <param name="featureCount">Features per row.</param>
+    /// <param name="rowsByClass">Row indices of each training class (at least two classes with rows).</param>
+    /// <param name="taskSize">Rows per task.</param>
+    /// <param name="normalRows">Normal rows per task (the rest are anomalies).</param>
+    /// <param name="random">Randomness.</param>
+    /// <exception cref="ArgumentException">Fewer than two classes, an empty class, or too few rows for the anomalies.</exception>
+    public TaskSampler(float[] features, int featureCount, IReadOnlyList<int[]> rowsByClass, int taskSize, int normalRows, SeededRandom random)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(rowsByClass);
+        ArgumentNullException.ThrowIfNull(random);
+        if (rowsByClass.Count < 2)
+        {
+            throw new ArgumentException($"ACR needs at least 2 training classes (each task takes its anomalies from the others); got {rowsByClass.Count}.");
+        }
+
+        _features = features;
+        _featureCount = featureCount;
+        _classRows = rowsByClass.Select(r => r.ToArray()).ToArray();
+        for (var c = 0; c < _classRows.Length; c++)
+        {
+            if (_classRows[c].Length == 0)
+            {
+                throw new ArgumentException($"Training class {c} has no rows.");
+            }
+        }
+
+        _allRows = _classRows.SelectMany(r => r).ToArray();
+        _classOfRow = new int[features.Length / Math.Max(1, featureCount)];
+        for (var c = 0; c < _classRows.Length; c++)
+        {
+            foreach (var r in _classRows[c])
+            {
+                _classOfRow[r] = c;
+            }
+        }
+
+        _normalRows = normalRows;
+        _anomalyRows = taskSize - normalRows;
+        var smallestComplement = _classRows.Min(r => _allRows.Length - r.Length);
+        if (_anomalyRows > smallestComplement)
+        {
+            throw new ArgumentException($"A task needs {_anomalyRows} anomalies but some class has only {smallestComplement} rows in the other training classes; lower the task size or the anomaly ratio.");
+        }
+
+        _random = random;
+        TaskSize = taskSize;
+    }
+
+    /// <summary>Rows per task.</summary>
+    public int TaskSize { get; }
+
+    /// <summary>
+    /// Fills <paramref name="batch"/> with <paramref name="tasks"/> consecutive tasks (normal rows first
+    /// within each task, then anomalies) and <paramref name="isAnomaly"/> with 0/1 per row.
+    /// </summary>
+    /// <param name="tasks">Number of tasks.</param>
+    /// <param name="batch">tasks × TaskSize × features values.</param>
+    /// <param name="isAnomaly">tasks × TaskSize values.</param>
+    public void Sample(int tasks, Span<float> batch, Span<float> isAnomaly)
+    {
+        if (batch.Length != tasks * TaskSize * _featureCount || isAnomaly.Length != tasks * TaskSize)
+        {
+            throw new ArgumentException("Batch buffers do not match tasks × task size × features.");
+        }
+
+        var row = 0;
+        for (var t = 0; t < tasks; t++)
+        {
+            var cls = _random.NextInt(_classRows.Length);
+            var own = _classRows[cls];
+            if (own.Length >= _normalRows)
+            {
+                for (var k = 0; k < _normalRows; k++)
+                {
+                    var j = k + _random.NextInt(own.Length - k);
+                    (own[k], own[j]) = (own[j], own[k]);
+                    CopyRow(own[k], row++, batch, isAnomaly, 0f);
+                }
+            }
+            else
+            {
+                for (var k = 0; k < _normalRows; k++)
+                {
+                    CopyRow(own[_random.NextInt(own.Length)], row++, batch, isAnomaly, 0f);
+                }
+            }
+
+            // Anomalies: partial Fisher–Yates over all training rows, skipping the task's own class.
+            var taken = 0;
+            for (var k = 0; taken < _anomalyRows; k++)
+            {
+                var j = k + _random.NextInt(_allRows.Length - k);
+                (_allRows[k], _allRows[j]) = (_allRows[j], _allRows[k]);
+                if (_classOfRow[_allRows[k]] != cls)
+                {
+                    CopyRow(_allRows[k], row++, batch, isAnomaly, 1f);
+                    taken++;
+                }
+            }
+        }
+    }
+
+    private void CopyRow(int source, int destination, Span<float> batch, Span<float> isAnomaly, float label)
+    {
+        _features.AsSpan(source * _featureCount, _featureCount).CopyTo(batch.Slice(destination * _featureCount, _featureCount));
+        isAnomaly[destination] = label;
+    }
+}

@@ -1,0 +1,10 @@
+using Acr.Bench;
+using BenchmarkDotNet.Running;
+
+if (args.Length > 0 && args[0] == "gemm-quick")
+{
+    return QuickGemm.Run(args[1..]);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

@@ -1,0 +1,62 @@
+using System.Text.Json;
+
+namespace Acr.Host.Tests;
+
+/// <summary>train → score → evaluate through the command line, checking the files they write.</summary>
+public class CliWorkflowTests
+{
+    [Fact]
+    public void Train_then_score_writes_one_score_per_row_and_reloads_bit_exactly()
+    {
+        using var tmp = new TempFolder();
+        var data = tmp.Write("d.csv", SyntheticCsv.Make(classes: 4, rowsPerClass: 50, features: 5));
+        var model = tmp.File("m.safetensors");
+        var train = CliHarness.Run("train", "--data", data, "--label", "cls", "--out", model, "--iterations", "5", "--tasks", "4", "--task-size", "32", "--quiet");
+        Assert.True(train.ExitCode == 0, train.Error);
+
+        var scores = tmp.File("s.csv");
+        var score = CliHarness.Run("score", "--model", model, "--data", data, "--label", "cls", "--batch-size", "64", "--out", scores);
+        Assert.True(score.ExitCode == 0, score.Error);
+        var lines = File.ReadAllLines(scores);
+        Assert.Equal("row,batch,score,label", lines[0]);
+        Assert.Equal(201, lines.Length);
+        // 200 rows in batches of 64: 64, 64, 64, 8.
+        Assert.Equal(["0", "1", "2", "3"], lines.Skip(1).Select(l => l.Split(',')[1]).Distinct().ToArray());
+
+        // Scoring twice gives the same bytes (the model reloads exactly).
+        var again = tmp.File("s2.csv");
+        Assert.Equal(0, CliHarness.Run("score", "--model", model, "--data", data, "--label", "cls", "--batch-size", "64", "--out", again).ExitCode);
+        Assert.Equal(File.ReadAllBytes(scores), File.ReadAllBytes(again));
+    }
+
+    [Fact]
+    public void Evaluate_writes_metrics_scores_and_model()
+    {
+        using var tmp = new TempFolder();
+        var data = tmp.Write("d.csv", SyntheticCsv.Make(classes: 4, rowsPerClass: 80, features: 5));
+        var outDir = tmp.File("eval");
+        var r = CliHarness.Run("evaluate", "--protocol", "zero-shot-by-class", "--data", data, "--label", "cls", "--seeds", "2", "--out", outDir,
+            "--iterations", "5", "--tasks", "4", "--task-size", "32", "--contamination", "0.1,0.2");
+        Assert.True(r.ExitCode == 0, r.Error);
+        Assert.Contains("ACR", r.Output);
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
+        var summary = metrics.RootElement.GetProperty("summary");
+        Assert.Equal(6, summary.GetArrayLength()); // 3 methods × 2 π
+        Assert.Equal(2, metrics.RootElement.GetProperty("seeds").GetArrayLength());
+        Assert.True(File.Exists(Path.Combine(outDir, "model.safetensors")));
+        var scoreLines = File.ReadAllLines(Path.Combine(outDir, "scores.csv"));
+        Assert.Equal("seed,contamination,batch,row,label,acr,b1,b2", scoreLines[0]);
+        Assert.True(scoreLines.Length > 100);
+        Assert.Empty(Directory.GetFiles(outDir, "*.tmp"));
+    }
+
+    [Fact]
+    public void Unknown_protocol_is_refused()
+    {
+        using var tmp = new TempFolder();
+        var data = tmp.Write("d.csv", SyntheticCsv.Make());
+        var r = CliHarness.Run("evaluate", "--protocol", "leave-one-out", "--data", data, "--label", "cls", "--out", tmp.File("o"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("zero-shot-by-class", r.Error);
+    }
+}
