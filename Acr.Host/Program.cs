@@ -1,5 +1,4 @@
 using Acr.Host.Cli;
-using Acr.Host.Composition;
 using Spectre.Console;
 
 namespace Acr.Host;
@@ -14,8 +13,11 @@ internal static class Program
             e.Cancel = true;
             cancel.Cancel();
         };
-        var registry = new ComponentRegistry();
-        BuiltInComponents.Register(registry);
-        return new AcrCli(AnsiConsole.Console, Console.Error, registry).Run(args, cancel.Token);
+        if (Console.IsOutputRedirected)
+        {
+            AnsiConsole.Profile.Width = 160; // tables stay readable in logs and files
+        }
+
+        return new AcrCli(AnsiConsole.Console, Console.Error).Run(args, cancel.Token);
     }
 }

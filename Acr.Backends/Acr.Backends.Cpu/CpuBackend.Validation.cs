@@ -27,6 +27,16 @@ public sealed partial class CpuBackend
         }
     }
 
+    private static void RequireStatistics(Tensor tensor, int segments, int channels, string name, string operation)
+    {
+        if (tensor.Length != segments * channels)
+        {
+            throw new ArgumentException(
+                $"{operation}: {name} must have {segments * channels} elements (segments × channels = {segments}×{channels}, shape [{segments}, {channels}]); " +
+                $"got shape {tensor.Shape} with {tensor.Length} elements.", name);
+        }
+    }
+
     private static void RequireSameLength(Tensor tensor, Tensor reference, string name, string referenceName, string operation)
     {
         if (tensor.Length != reference.Length)

@@ -193,6 +193,10 @@ public sealed partial class CpuBackend : IComputeBackend
             ObjectDisposedException.ThrowIf(_disposed, this);
             switch (_gemmKernel)
             {
+                case GemmKernel.Vector512 when n <= MicroKernel512Narrow.NR:
+                    // Same KC, so the same bits as the 8×32 kernel, without computing a half-empty tile.
+                    GemmDriver<MicroKernel512Narrow>.Run(problem, _pool, _gemm);
+                    break;
                 case GemmKernel.Vector512:
                     GemmDriver<MicroKernel512>.Run(problem, _pool, _gemm);
                     break;
@@ -328,8 +332,8 @@ public sealed partial class CpuBackend : IComputeBackend
         RequireMatrix(y, rows, channels, nameof(y), op);
         RequireDistinct(yb, xb, nameof(y), nameof(x), op);
         var statistics = segments.Count * channels;
-        RequireLength(mean, statistics, nameof(mean), op, $"segments × channels = {segments.Count}×{channels}");
-        RequireLength(inverseStd, statistics, nameof(inverseStd), op, $"segments × channels = {segments.Count}×{channels}");
+        RequireStatistics(mean, segments.Count, channels, nameof(mean), op);
+        RequireStatistics(inverseStd, segments.Count, channels, nameof(inverseStd), op);
         if ((runningMean is null) != (runningVariance is null))
         {
             throw new ArgumentException($"{op}: runningMean and runningVariance must both be given or both be null.",
@@ -400,8 +404,8 @@ public sealed partial class CpuBackend : IComputeBackend
         RequireMatrix(dx, rows, channels, nameof(dx), op);
         RequireLength(gamma, channels, nameof(gamma), op, "one per channel");
         var statistics = segments.Count * channels;
-        RequireLength(mean, statistics, nameof(mean), op, $"segments × channels = {segments.Count}×{channels}");
-        RequireLength(inverseStd, statistics, nameof(inverseStd), op, $"segments × channels = {segments.Count}×{channels}");
+        RequireStatistics(mean, segments.Count, channels, nameof(mean), op);
+        RequireStatistics(inverseStd, segments.Count, channels, nameof(inverseStd), op);
         RequireLength(dGamma, channels, nameof(dGamma), op, "one per channel");
         RequireLength(dBeta, channels, nameof(dBeta), op, "one per channel");
         lock (_kernelLock)

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using Acr.Host.Composition;
 using Acr.Host.Data;
 using Acr.Host.Models;
+using Acr.Host.PluginLoading;
 using Spectre.Console;
 
 namespace Acr.Host.Cli;
@@ -27,20 +27,22 @@ public sealed class AcrCli
 
     private readonly IAnsiConsole _console;
     private readonly TextWriter _error;
-    private readonly ComponentRegistry _registry;
+    private readonly Func<IReadOnlyList<string>, PluginCatalog> _loadPlugins;
 
-    /// <summary>Creates the command line over a console, an error stream and the loaded components.</summary>
+    /// <summary>Creates the command line over a console and an error stream.</summary>
     /// <param name="console">Where normal output goes.</param>
     /// <param name="error">Where error messages go.</param>
-    /// <param name="registry">Loaded detectors and backends.</param>
-    public AcrCli(IAnsiConsole console, TextWriter error, ComponentRegistry registry)
+    /// <param name="loadPlugins">
+    /// Loads the plugins given the extra directories from <c>--plugins</c>; by default
+    /// <see cref="PluginCatalog.Load"/> over <see cref="PluginCatalog.SearchPath"/>.
+    /// </param>
+    public AcrCli(IAnsiConsole console, TextWriter error, Func<IReadOnlyList<string>, PluginCatalog>? loadPlugins = null)
     {
         ArgumentNullException.ThrowIfNull(console);
         ArgumentNullException.ThrowIfNull(error);
-        ArgumentNullException.ThrowIfNull(registry);
         _console = console;
         _error = error;
-        _registry = registry;
+        _loadPlugins = loadPlugins ?? (extra => PluginCatalog.Load(PluginCatalog.SearchPath(extra)));
     }
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
@@ -48,9 +50,17 @@ public sealed class AcrCli
     /// <param name="cancellationToken">Cancels long work (Ctrl+C).</param>
     public int Run(string[] args, CancellationToken cancellationToken = default)
     {
-        var context = new CliContext(_console, _error, _registry, cancellationToken);
+        var context = new CliContext(_console, _error, cancellationToken);
+        var pluginDirs = new Option<string[]>("--plugins")
+        {
+            Description = $"Also load plugins from this folder (repeatable); see also {PluginCatalog.PathVariable}.",
+            Recursive = true,
+            AllowMultipleArgumentsPerToken = false,
+        };
         var root = new RootCommand("acr — zero-shot anomaly detection by batch normalization (ACR). Meta-train a detector on related distributions; score new ones zero-shot.")
         {
+            pluginDirs,
+            PluginsCommand.Create(context),
             Commands.Demo(context),
             Commands.Train(context),
             Commands.Score(context),
@@ -68,6 +78,20 @@ public sealed class AcrCli
 
             _error.WriteLine("Run 'acr --help' or 'acr <command> --help' for usage.");
             return UsageError;
+        }
+
+        if (parse.Action is null || parse.CommandResult.Command == root)
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = _console.Profile.Out.Writer, Error = _error });
+        }
+
+        context.Catalog = _loadPlugins(parse.GetValue(pluginDirs) ?? []);
+        if (parse.CommandResult.Command.Name != "plugins")
+        {
+            foreach (var failure in context.Catalog.Failures)
+            {
+                _error.WriteLine($"warning: plugin '{failure.Name}' ({failure.Folder}) was not loaded: {failure.Error}");
+            }
         }
 
         try
@@ -89,6 +113,10 @@ public sealed class AcrCli
             _error.WriteLine($"internal error: {e.GetType().Name}: {e.Message}");
             _error.WriteLine(e.StackTrace);
             return InternalError;
+        }
+        finally
+        {
+            context.Catalog.Unload();
         }
     }
 }

@@ -2,18 +2,28 @@ using System.CommandLine;
 using Acr.Compute;
 using Acr.Host.Composition;
 using Acr.Host.Data;
+using Acr.Host.PluginLoading;
 using Spectre.Console;
 
 namespace Acr.Host.Cli;
 
 /// <summary>What every command needs: the console, the error stream, the registry and the cancellation token.</summary>
-internal sealed class CliContext(IAnsiConsole console, TextWriter error, ComponentRegistry registry, CancellationToken cancellation)
+internal sealed class CliContext(IAnsiConsole console, TextWriter error, CancellationToken cancellation)
 {
+    private PluginCatalog? _catalog;
+
     public IAnsiConsole Console { get; } = console;
 
     public TextWriter Error { get; } = error;
 
-    public ComponentRegistry Registry { get; } = registry;
+    /// <summary>The loaded plugins; set once the command line is parsed (it may add plugin folders).</summary>
+    public PluginCatalog Catalog
+    {
+        get => _catalog ?? throw new InvalidOperationException("Plugins are loaded after parsing; no command runs before that.");
+        set => _catalog = value;
+    }
+
+    public ComponentRegistry Registry => Catalog.Registry;
 
     public CancellationToken Cancellation { get; } = cancellation;
 

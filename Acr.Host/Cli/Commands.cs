@@ -249,7 +249,7 @@ internal static class Commands
                 Training = new TrainingRecord(trainingOptions.Iterations, trainingOptions.TasksPerIteration, trainingOptions.TaskSize,
                     trainingOptions.AnomalyRatio, trainingOptions.Adam.LearningRate, b.Name, table.Source),
             });
-            c.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trained on {trainSet.Length} distributions ({table.Rows} rows, {table.Columns} features); final loss {losses[^1]:G5}"));
+            c.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trained on {trainSet.Length} distributions ({table.Rows} rows, {table.Columns} features); {(losses.Length > 0 ? $"final loss {losses[^1]:G5}" : "the detector has no trainable parameters")}"));
             c.Console.WriteLine($"model: {path}");
             return 0;
         });
@@ -339,17 +339,30 @@ internal static class Commands
         var cmd = new Command("devices", "List every device each backend found, usable or not, and why.");
         cmd.SetAction(_ =>
         {
-            var table = new Table().AddColumns("backend", "device", "name", "usable", "details");
             foreach (var provider in c.Registry.Backends)
             {
+                c.Console.WriteLine($"{provider.Name}: {provider.Description} (from {c.Registry.OwnerOf(provider.Name)})");
+                if (provider.Devices.Count == 0)
+                {
+                    c.Console.WriteLine("  no device found");
+                }
+
                 foreach (var d in provider.Devices)
                 {
-                    var details = d.IsUsable ? string.Join(", ", d.Properties.Select(kv => $"{kv.Key}={kv.Value}")) : d.Reason ?? "";
-                    table.AddRow(Markup.Escape(provider.Name), Markup.Escape(d.Id), Markup.Escape(d.Name), d.IsUsable ? "yes" : "no", Markup.Escape(details));
+                    c.Console.WriteLine($"  {d.Id}  {d.Name}  {(d.IsUsable ? "usable" : "NOT usable: " + d.Reason)}");
+                    if (d.Properties.Count > 0)
+                    {
+                        c.Console.WriteLine("    " + string.Join(", ", d.Properties.Select(kv => $"{kv.Key}={kv.Value}")));
+                    }
                 }
             }
 
-            c.Console.Write(table);
+            if (c.Registry.Backends.Count == 0)
+            {
+                c.Console.WriteLine("No backend plugin loaded; run 'acr plugins' to see why.");
+                return 2;
+            }
+
             return 0;
         });
         return cmd;

@@ -81,9 +81,9 @@ internal static class EvaluationRunner
 
         var names = new Dictionary<string, string>
         {
-            ["ACR"] = "ACR (batch mode)",
-            ["B1"] = "B1 stationary (running stats)",
-            ["B2"] = "B2 raw batch norm",
+            ["ACR"] = "ACR",
+            ["B1"] = "B1 (running stats)",
+            ["B2"] = "B2 (raw batch norm)",
         };
         foreach (var method in ZeroShotByClassProtocol.Methods)
         {

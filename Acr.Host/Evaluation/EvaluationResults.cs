@@ -31,7 +31,7 @@ public sealed record ContaminationResult(double Contamination, IReadOnlyList<Met
 
 /// <summary>One seed's run: training summary and zero-shot metrics per π.</summary>
 /// <param name="Seed">The seed.</param>
-/// <param name="FinalLoss">Loss of the last training iteration.</param>
+/// <param name="FinalLoss">Loss of the last training iteration (NaN for a detector without trainable parameters).</param>
 /// <param name="TrainingSeconds">Wall time of meta-training.</param>
 /// <param name="ByContamination">Metrics per π.</param>
 public sealed record SeedResult(ulong Seed, double FinalLoss, double TrainingSeconds, IReadOnlyList<ContaminationResult> ByContamination);

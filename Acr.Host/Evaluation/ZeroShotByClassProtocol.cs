@@ -179,7 +179,7 @@ public sealed class ZeroShotByClassProtocol
                     var losses = new MetaTrainer(_backend).Train(model, sampler, training, p => progress?.Invoke(s, p), cancellationToken);
                     var trainSeconds = clock.Elapsed.TotalSeconds;
                     var byPi = Evaluate(model, x, d, split, options.Contaminations, seed, scoreRows);
-                    seeds.Add(new SeedResult(seed, losses[^1], trainSeconds, byPi));
+                    seeds.Add(new SeedResult(seed, losses.Length > 0 ? losses[^1] : double.NaN, trainSeconds, byPi));
                 }
                 finally
                 {

@@ -27,6 +27,9 @@ public sealed class PluginCatalog
         Registry = registry;
     }
 
+    /// <summary>The directories that were searched, in order.</summary>
+    public IReadOnlyList<string> SearchedDirectories { get; private set; } = [];
+
     /// <summary>The registry the loaded plugins filled.</summary>
     public ComponentRegistry Registry { get; }
 
@@ -67,7 +70,9 @@ public sealed class PluginCatalog
         var catalog = new PluginCatalog(registry ?? new ComponentRegistry());
         var defaultDir = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "plugins"));
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var dir in directories.Select(Path.GetFullPath))
+        var searched = directories.Select(Path.GetFullPath).ToArray();
+        catalog.SearchedDirectories = searched;
+        foreach (var dir in searched)
         {
             if (!Directory.Exists(dir))
             {
@@ -109,8 +114,12 @@ public sealed class PluginCatalog
         _contexts.Clear();
     }
 
-    /// <summary>Weak references to the load contexts, for verifying that unloading frees them.</summary>
-    public IReadOnlyList<WeakReference> LoadContextReferences() => _contexts.Select(c => new WeakReference(c)).ToArray();
+    /// <summary>
+    /// Weak references to every load context and every assembly loaded into them, for verifying that
+    /// unloading frees them (a plugin's assemblies stay alive until its context is unloaded).
+    /// </summary>
+    public IReadOnlyList<WeakReference> LoadContextReferences() =>
+        _contexts.SelectMany(c => c.Assemblies.Select(a => new WeakReference(a)).Prepend(new WeakReference(c))).ToArray();
 
     private void LoadFolder(string folder)
     {

@@ -51,7 +51,15 @@ public static class EvaluationReport
             {
                 w.WriteStartObject();
                 w.WriteNumber("seed", seed.Seed);
-                w.WriteNumber("finalLoss", seed.FinalLoss);
+                if (double.IsFinite(seed.FinalLoss))
+                {
+                    w.WriteNumber("finalLoss", seed.FinalLoss);
+                }
+                else
+                {
+                    w.WriteNull("finalLoss"); // a training-free detector has no loss
+                }
+
                 w.WriteNumber("trainingSeconds", seed.TrainingSeconds);
                 w.WriteStartArray("contaminations");
                 foreach (var c in seed.ByContamination)

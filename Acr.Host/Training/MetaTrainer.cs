@@ -21,7 +21,11 @@ public sealed class MetaTrainer
         _backend = backend;
     }
 
-    /// <summary>Trains <paramref name="model"/> in place and returns the loss of every iteration.</summary>
+    /// <summary>
+    /// Trains <paramref name="model"/> in place and returns the loss of every iteration. A model without
+    /// trainable parameters (a training-free detector) has nothing to learn: it is returned as it is,
+    /// with no losses.
+    /// </summary>
     /// <param name="model">A freshly built (or partly trained) model on this trainer's backend.</param>
     /// <param name="sampler">Draws the tasks.</param>
     /// <param name="options">Iterations, tasks, optimizer.</param>
@@ -31,7 +35,13 @@ public sealed class MetaTrainer
     public double[] Train(DetectorModel model, TaskSampler sampler, MetaTrainingOptions options, Action<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
+        if (model.Parameters().Count == 0)
+        {
+            return [];
+        }
+
         using var session = new MetaTrainingSession(_backend, model, sampler, options);
         var losses = new double[options.Iterations];
         var clock = Stopwatch.StartNew();

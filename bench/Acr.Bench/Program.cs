@@ -1,6 +1,11 @@
 using Acr.Bench;
 using BenchmarkDotNet.Running;
 
+if (args.Length > 0 && args[0] == "pool-probe")
+{
+    return PoolProbe.Run();
+}
+
 if (args.Length > 0 && args[0] == "gemm-quick")
 {
     return QuickGemm.Run(args[1..]);

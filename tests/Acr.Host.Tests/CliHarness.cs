@@ -1,5 +1,4 @@
 using Acr.Host.Cli;
-using Acr.Host.Composition;
 using Spectre.Console;
 
 namespace Acr.Host.Tests;
@@ -20,9 +19,8 @@ internal static class CliHarness
             ColorSystem = ColorSystemSupport.NoColors,
             Ansi = AnsiSupport.No,
         });
-        var registry = new ComponentRegistry();
-        BuiltInComponents.Register(registry);
-        var code = new AcrCli(console, error, registry).Run(args);
+        console.Profile.Width = 160;
+        var code = new AcrCli(console, error).Run(args);
         return new Result(code, output.ToString(), error.ToString());
     }
 }

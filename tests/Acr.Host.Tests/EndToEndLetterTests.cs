@@ -1,6 +1,7 @@
 using Acr.Host.Composition;
 using Acr.Host.Data;
 using Acr.Host.Evaluation;
+using Acr.Host.PluginLoading;
 using Acr.Host.Training;
 
 namespace Acr.Host.Tests;
@@ -14,8 +15,7 @@ public class EndToEndLetterTests
     [Fact]
     public void Zero_shot_auroc_beats_chance_and_raw_batch_norm()
     {
-        var registry = new ComponentRegistry();
-        BuiltInComponents.Register(registry);
+        var registry = PluginCatalog.Load(PluginCatalog.SearchPath()).Registry;
         using var backend = registry.CreateBackend("cpu");
         var detector = registry.GetDetector("deep-svdd");
         var options = new ZeroShotProtocolOptions

@@ -171,19 +171,25 @@ internal static unsafe class BatchNorm
                 Reductions.AddSquaredDeviation(sum, x + ((nint)i * stride), mu, width);
             }
 
+            // y = (x − μ)·s + β with s = γ·inv. μ is split as μ_hi + μ_lo (μ_hi = μ rounded to float):
+            // x − μ_hi is exact for x near μ, which is where cancellation would otherwise cost accuracy
+            // (two close rows, tiny variance, large inv), and μ_lo·s is folded into the shift in double.
             var variance = Variance + statistic;
-            var shift = stackalloc float[ChannelBlock];
+            var high = stackalloc float[ChannelBlock];
             var scale = stackalloc float[ChannelBlock];
+            var shift = stackalloc float[ChannelBlock];
             for (var j = 0; j < width; j++)
             {
                 variance[j] = sum[j] / n;
                 var inv = 1.0 / Math.Sqrt(variance[j] + Epsilon);
-                Mean[statistic + j] = shift[j] = (float)mu[j];
-                InverseStd[statistic + j] = (float)inv;
+                high[j] = (float)mu[j];
                 scale[j] = (float)(Gamma[j0 + j] * inv);
+                shift[j] = (float)(Beta[j0 + j] - ((mu[j] - high[j]) * scale[j]));
+                Mean[statistic + j] = high[j];
+                InverseStd[statistic + j] = (float)inv;
             }
 
-            RowBroadcastDriver.Rows<BatchNormAffineOperator>(x, shift, scale, Beta + j0, Y + ((nint)start * stride) + j0, 0, n, width, stride);
+            RowBroadcastDriver.Rows<BatchNormAffineOperator>(x, high, scale, shift, Y + ((nint)start * stride) + j0, 0, n, width, stride);
         }
     }
 

@@ -25,11 +25,14 @@ internal static unsafe class GemmDriver<TKernel>
     /// <summary>Below this many multiply-adds (M·N·K) the GEMM stays on the calling thread.</summary>
     public const long ParallelThreshold = 1L << 17;
 
-    /// <summary>Most floats of packed op(B) per panel (4 MiB).</summary>
-    private const int PanelBudget = 1 << 20;
+    /// <summary>Most floats of packed op(B) per panel (1 MiB: the panel is still in L2 when phase 2 reads it).</summary>
+    private const int PanelBudget = 1 << 18;
 
     /// <summary>Most columns per panel.</summary>
     private const int NcMax = 4096;
+
+    /// <summary>Smallest row block worth a task of its own when splitting rows among threads.</summary>
+    private const int MinRowsPerTask = 32;
 
     /// <summary>Slivers of op(B) packed per phase-1 task.</summary>
     private const int SliversPerPackTask = 4;
@@ -106,8 +109,10 @@ internal static unsafe class GemmDriver<TKernel>
     }
 
     /// <summary>
-    /// Splits M rows and the slivers of a panel into tasks: row blocks of at most MC rows, their count a
-    /// multiple of the thread count so the team stays balanced, and sliver groups when rows are too few.
+    /// Splits M rows and the slivers of a panel into tasks. Rows are split first (blocks of at most MC rows,
+    /// and, with several threads, into about two blocks per thread but not below <see cref="MinRowsPerTask"/>
+    /// rows, the block count a multiple of the thread count for balance); slivers are split into groups only
+    /// when there are still too few row blocks, since every group re-packs its rows of op(A).
     /// Only the work split depends on <paramref name="threads"/>; the arithmetic of each element does not.
     /// </summary>
     private static void Decompose(int m, int slivers, int threads, out int mc, out int mTasks, out int groups, out int sliversPerGroup)
@@ -116,7 +121,9 @@ internal static unsafe class GemmDriver<TKernel>
         var mBlocks = (m + TKernel.MC - 1) / TKernel.MC;
         if (threads > 1)
         {
-            mBlocks = RoundUp(mBlocks, threads);
+            var finest = Math.Max(1, (m + MinRowsPerTask - 1) / MinRowsPerTask);
+            mBlocks = Math.Max(mBlocks, Math.Min(2 * threads, finest));
+            mBlocks = Math.Min(RoundUp(mBlocks, threads), (m + mr - 1) / mr);
         }
 
         mc = RoundUp((m + mBlocks - 1) / mBlocks, mr);

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Acr.Plugins;
+using Spectre.Console;
+
+namespace Acr.Host.Cli;
+
+/// <summary>'acr plugins': every plugin found, its version and API version, what it registers, its folder, and why any failed.</summary>
+internal static class PluginsCommand
+{
+    public static Command Create(CliContext c)
+    {
+        var cmd = new Command("plugins", "List every plugin found: version, plugin API, what it registers, folder; and for each that failed, the reason.");
+        cmd.SetAction(_ =>
+        {
+            var catalog = c.Catalog;
+            c.Console.WriteLine($"plugin API {PluginApi.Version}; searched: {string.Join(", ", catalog.SearchedDirectories)}");
+            if (catalog.Plugins.Count == 0)
+            {
+                c.Console.WriteLine("No plugins found. Build the host (dotnet build) so plugins/ sits beside acr, or pass --plugins DIR.");
+                return 0;
+            }
+
+            foreach (var p in catalog.Plugins)
+            {
+                var registers = string.Join(", ", p.Detectors.Select(d => $"detector {d}").Concat(p.Backends.Select(b => $"backend {b}")));
+                c.Console.WriteLine();
+                c.Console.WriteLine($"{p.Name} {p.Version ?? "(version unknown)"}  plugin API {p.ApiVersion ?? "?"}  {(p.IsLoaded ? "loaded" : "FAILED")}");
+                c.Console.WriteLine($"  folder:    {p.Folder}");
+                if (p.IsLoaded)
+                {
+                    c.Console.WriteLine($"  registers: {(registers.Length > 0 ? registers : "nothing")}");
+                }
+                else
+                {
+                    c.Console.WriteLine($"  reason:    {p.Error}");
+                }
+            }
+
+            return 0;
+        });
+        return cmd;
+    }
+}

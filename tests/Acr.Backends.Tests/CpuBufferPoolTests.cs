@@ -1,0 +1,100 @@
+using Acr.Backends.Cpu;
+using Acr.Tensors;
+
+namespace Acr.Backends.Tests;
+
+/// <summary>The CPU backend's buffer pool: reuse, zeroing, and no managed allocation in a steady loop.</summary>
+public sealed class CpuBufferPoolTests
+{
+    /// <summary>
+    /// The one unavoidable allocation of <see cref="CpuBackend.Allocate"/>: the <see cref="Tensor"/> handle
+    /// itself (a sealed class of the contract, not reusable once disposed), about 56 bytes on x64.
+    /// </summary>
+    private const int TensorHandleBytes = 64;
+
+    [Fact]
+    public void Allocate_dispose_cycles_reuse_buffers_and_allocate_only_the_tensor_handle()
+    {
+        using var backend = new CpuBackend(1);
+        TensorShape[] shapes = [new(1 << 20), new(128, 128), new(7), new(8192, 16)];
+        for (var warm = 0; warm < 3; warm++)
+        {
+            foreach (var shape in shapes)
+            {
+                backend.Allocate(shape).Dispose();
+            }
+        }
+
+        const int cycles = 1000;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < cycles; i++)
+        {
+            foreach (var shape in shapes)
+            {
+                using var t = backend.Allocate(shape);
+            }
+        }
+
+        var perCycle = (double)(GC.GetAllocatedBytesForCurrentThread() - before) / (cycles * shapes.Length);
+        Assert.True(perCycle <= TensorHandleBytes, $"{perCycle} bytes per Allocate/Dispose cycle; only the tensor handle may be allocated.");
+    }
+
+    [Fact]
+    public void Kernels_allocate_nothing_in_steady_state()
+    {
+        using var backend = new CpuBackend(2);
+        using var a = TestData.Tensor(backend, TensorShape.Matrix(256, 256), TestData.Random(256 * 256, 1));
+        using var b = TestData.Tensor(backend, TensorShape.Matrix(256, 256), TestData.Random(256 * 256, 2));
+        using var c = backend.Allocate(TensorShape.Matrix(256, 256));
+        using var v = TestData.Tensor(backend, TensorShape.Vector(256), TestData.Random(256, 3));
+        using var mean = backend.Allocate(TensorShape.Matrix(2, 256));
+        using var inv = backend.Allocate(TensorShape.Matrix(2, 256));
+        using var dg = backend.Allocate(TensorShape.Vector(256));
+        using var db = backend.Allocate(TensorShape.Vector(256));
+        var segments = Acr.Compute.BatchSegments.Uniform(2, 128);
+        void Step()
+        {
+            backend.Gemm(false, true, 1f, a, b, 0f, c);
+            backend.Gemm(true, false, 1f, a, b, 1f, c);
+            backend.BatchNormForward(a, segments, v, v, 1e-5f, c, mean, inv, dg, db, 0.1f);
+            backend.BatchNormBackward(a, b, segments, v, mean, inv, c, true, dg, db, true);
+            backend.ColumnSum(a, v, true);
+            backend.Relu(a, c);
+            backend.AdamUpdate(c, a, b, b, new Acr.Compute.AdamStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1));
+        }
+
+        Step();
+        Step();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 20; i++)
+        {
+            Step();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void A_reused_buffer_comes_back_zeroed()
+    {
+        using var backend = new CpuBackend(1);
+        var shape = new TensorShape(33, 17);
+        var first = backend.Allocate(shape);
+        backend.Fill(first, float.NaN);
+        var buffer = first.Buffer;
+        first.Dispose();
+        using var second = backend.Allocate(shape);
+        Assert.Same(buffer, second.Buffer);
+        Assert.All(second.ToArray(), x => Assert.Equal(0f, x));
+    }
+
+    [Fact]
+    public void Disposing_tensors_after_the_backend_is_harmless()
+    {
+        var backend = new CpuBackend(2);
+        var t = backend.Allocate(new TensorShape(10));
+        backend.Dispose();
+        t.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => backend.Allocate(new TensorShape(3)));
+    }
+}
