@@ -14,13 +14,15 @@ public sealed record AdamOptions(float LearningRate = 1e-3f, float Beta1 = 0.9f,
 
 /// <summary>
 /// Adam, one fused backend kernel per parameter per step (see <see cref="IComputeBackend.AdamUpdate"/>).
-/// Parameters whose gradient is empty in a step are skipped, as PyTorch skips <c>grad is None</c>.
+/// Parameters whose gradient is empty in a step are skipped, as PyTorch skips <c>grad is None</c>;
+/// each parameter keeps its own step count for bias correction, as PyTorch's <c>state['step']</c>.
 /// </summary>
 public sealed class Adam : IDisposable
 {
     private readonly Parameter[] _parameters;
     private readonly Tensor[] _m;
     private readonly Tensor[] _v;
+    private readonly int[] _steps;
 
     /// <summary>Creates the optimizer with zero moment state.</summary>
     /// <param name="backend">Where the state lives (the parameters' backend).</param>
@@ -41,6 +43,7 @@ public sealed class Adam : IDisposable
         _parameters = [.. parameters];
         _m = _parameters.Select(p => backend.Allocate(p.Value.Shape)).ToArray();
         _v = _parameters.Select(p => backend.Allocate(p.Value.Shape)).ToArray();
+        _steps = new int[_parameters.Length];
     }
 
     /// <summary>The backend.</summary>
@@ -49,19 +52,20 @@ public sealed class Adam : IDisposable
     /// <summary>Hyperparameters.</summary>
     public AdamOptions Options { get; }
 
-    /// <summary>Number of steps taken.</summary>
+    /// <summary>Number of <see cref="Step"/> calls.</summary>
     public int StepCount { get; private set; }
 
     /// <summary>Applies one update with the parameters' current gradients, then clears them.</summary>
     public void Step()
     {
         StepCount++;
-        var step = new AdamStep(Options.LearningRate, Options.Beta1, Options.Beta2, Options.Epsilon, Options.WeightDecay, StepCount);
         for (var i = 0; i < _parameters.Length; i++)
         {
             var p = _parameters[i];
             if (p.Grad is { } g)
             {
+                _steps[i]++;
+                var step = new AdamStep(Options.LearningRate, Options.Beta1, Options.Beta2, Options.Epsilon, Options.WeightDecay, _steps[i]);
                 Backend.AdamUpdate(p.Value, g, _m[i], _v[i], step);
                 p.ClearGradient();
             }

@@ -22,6 +22,11 @@ public sealed class BatchNorm : Layer
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(epsilon);
+        if (!(momentum > 0 && momentum <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Batch-norm momentum must be in (0, 1].");
+        }
+
         Channels = channels;
         Epsilon = epsilon;
         Momentum = momentum;

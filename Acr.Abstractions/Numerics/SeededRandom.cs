@@ -65,7 +65,11 @@ public sealed class SeededRandom
     /// <summary>A float uniform in [<paramref name="low"/>, <paramref name="high"/>).</summary>
     /// <param name="low">Inclusive lower bound.</param>
     /// <param name="high">Exclusive upper bound.</param>
-    public float NextUniform(float low, float high) => (float)(low + ((high - low) * NextDouble()));
+    public float NextUniform(float low, float high)
+    {
+        var value = (float)(low + ((high - low) * NextDouble()));
+        return value < high || !(high > low) ? value : MathF.BitDecrement(high); // rounding to float can reach high
+    }
 
     /// <summary>A standard normal sample (Box–Muller, both values used).</summary>
     public double NextNormal()

@@ -85,17 +85,17 @@ public sealed class AcrCli
             return parse.Invoke(new InvocationConfiguration { Output = _console.Profile.Out.Writer, Error = _error });
         }
 
-        context.Catalog = _loadPlugins(parse.GetValue(pluginDirs) ?? []);
-        if (parse.CommandResult.Command.Name != "plugins")
-        {
-            foreach (var failure in context.Catalog.Failures)
-            {
-                _error.WriteLine($"warning: plugin '{failure.Name}' ({failure.Folder}) was not loaded: {failure.Error}");
-            }
-        }
-
         try
         {
+            context.Catalog = _loadPlugins(parse.GetValue(pluginDirs) ?? []);
+            if (parse.CommandResult.Command.Name != "plugins")
+            {
+                foreach (var failure in context.Catalog.Failures)
+                {
+                    _error.WriteLine($"warning: plugin '{failure.Name}' ({failure.Folder}) was not loaded: {failure.Error}");
+                }
+            }
+
             return parse.Invoke(new InvocationConfiguration { Output = _console.Profile.Out.Writer, Error = _error, EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (e is AcrUsageException or AcrDataException or ModelFormatException or IOException)
@@ -116,7 +116,7 @@ public sealed class AcrCli
         }
         finally
         {
-            context.Catalog.Unload();
+            context.CatalogOrNull?.Unload();
         }
     }
 }

@@ -23,6 +23,8 @@ internal sealed class CliContext(IAnsiConsole console, TextWriter error, Cancell
         set => _catalog = value;
     }
 
+    public PluginCatalog? CatalogOrNull => _catalog;
+
     public ComponentRegistry Registry => Catalog.Registry;
 
     public CancellationToken Cancellation { get; } = cancellation;

@@ -47,14 +47,13 @@ internal static class Commands
             command.Add(DetectorOption);
         }
 
-        public MetaTrainingOptions Read(ParseResult p, ulong seed) => new()
+        public MetaTrainingOptions Read(ParseResult p) => new()
         {
             Iterations = p.GetValue(Iterations),
             TasksPerIteration = p.GetValue(Tasks),
             TaskSize = p.GetValue(TaskSize),
             AnomalyRatio = p.GetValue(AnomalyRatio),
             Adam = new AdamOptions(LearningRate: (float)p.GetValue(LearningRate)),
-            Seed = seed,
         };
 
         public Dictionary<string, string> DetectorOptions(ParseResult p, ComponentRegistry registry) =>
@@ -123,7 +122,7 @@ internal static class Commands
             {
                 Seeds = p.GetValue(seeds),
                 BaseSeed = p.GetValue(seed),
-                Training = training.Read(p, p.GetValue(seed)),
+                Training = training.Read(p),
                 DetectorOptions = training.DetectorOptions(p, c.Registry),
             };
             options.Validate();
@@ -168,12 +167,11 @@ internal static class Commands
                 Seeds = p.GetValue(seeds),
                 BaseSeed = p.GetValue(seed),
                 Contaminations = CliOptions.ParseContamination(p.GetValue(contamination)!),
-                Training = training.Read(p, p.GetValue(seed)),
+                Training = training.Read(p),
                 DetectorOptions = training.DetectorOptions(p, c.Registry),
                 TrainClasses = classes.Length > 0 ? classes : null,
             };
             options.Validate();
-            OutputPaths.PrepareDirectory(p.GetValue(outDir)!);
             var table = data.Read(p);
             using var b = backend.Create(c, p);
             return EvaluationRunner.Run(c, table, p.GetValue(training.Detector)!, options, b, p.GetValue(outDir)!, p.GetValue(quiet), Path.GetFileName(table.Source));
@@ -200,7 +198,7 @@ internal static class Commands
             var path = p.GetValue(outFile)!;
             OutputPaths.CheckFile(path);
             var s = p.GetValue(seed);
-            var trainingOptions = training.Read(p, s);
+            var trainingOptions = training.Read(p);
             try
             {
                 trainingOptions.Validate();
@@ -233,8 +231,8 @@ internal static class Commands
             var standardizer = Standardizer.Fit(table.Features, table.Columns, rowsByClass.SelectMany(r => r).ToArray());
             var x = standardizer.Transform(table.Features);
             using var b = backend.Create(c, p);
-            using var model = detector.CreateModel(new Acr.Detectors.DetectorModelSpec(table.Columns, detectorOptions, s), b);
-            var sampler = new TaskSampler(x, table.Columns, rowsByClass, trainingOptions.TaskSize, trainingOptions.NormalRowsPerTask, SeededRandom.ForStream(s, 2));
+            using var model = DetectorOptionResolver.CreateModel(detector, new Acr.Detectors.DetectorModelSpec(table.Columns, detectorOptions, s), b);
+            var sampler = TaskSampler.Create(x, table.Columns, rowsByClass, trainingOptions, SeededRandom.ForStream(s, 2));
             var losses = new TrainingDisplay(c.Console, p.GetValue(quiet)).Run("train", 1, trainingOptions.Iterations,
                 report => new MetaTrainer(b).Train(model, sampler, trainingOptions, pr => report(0, pr), c.Cancellation));
             ModelStore.Save(path, model, new ModelConfig
@@ -280,7 +278,12 @@ internal static class Commands
                 var other => throw new AcrUsageException($"--mode must be batch or running; got '{other.ToLowerInvariant()}'."),
             };
             var size = p.GetValue(batchSize);
-            if (size < 1 || (size < 2 && bnMode == BatchNormMode.Batch && p.GetValue(data.Group) is null))
+            if (size < 1 && p.GetValue(data.Group) is null)
+            {
+                throw new AcrUsageException($"--batch-size must be at least 1; got {size}.");
+            }
+
+            if (size < 2 && bnMode == BatchNormMode.Batch && p.GetValue(data.Group) is null)
             {
                 throw new AcrUsageException($"--batch-size {size}: batch norm in batch mode centres each batch by its own mean and variance, which a batch of one row does not have. Use --batch-size 2 or more (e.g. 256).");
             }
@@ -296,8 +299,9 @@ internal static class Commands
                     "Leave out extra columns with --drop, and name the label column with --label so it is not read as a feature.");
             }
 
+            var columns = MatchColumns(table.FeatureNames, loaded.Config.FeatureNames);
             var (order, segments, batchIds) = Batches(table, size, bnMode);
-            var x = loaded.Standardizer.Transform(table.Features);
+            var x = loaded.Standardizer.Transform(Reorder(table.Features, table.Columns, columns));
             var rows = new float[x.Length];
             for (var i = 0; i < order.Length; i++)
             {
@@ -412,6 +416,51 @@ internal static class Commands
         }
 
         return (Enumerable.Range(0, table.Rows).ToArray(), BatchSegments.FromLengths([.. lengths]), batchIds);
+    }
+
+    /// <summary>
+    /// Which data column feeds each model feature. Headerless data (names col0, col1, …) is taken in
+    /// order; named columns must be the model's, in any order.
+    /// </summary>
+    private static int[] MatchColumns(IReadOnlyList<string> data, IReadOnlyList<string> model)
+    {
+        var identity = Enumerable.Range(0, model.Count).ToArray();
+        static bool Generated(IReadOnlyList<string> names) => names.Select((n, i) => n == $"col{i}").All(b => b);
+        if (data.SequenceEqual(model, StringComparer.Ordinal) || Generated(data) || Generated(model))
+        {
+            return identity;
+        }
+
+        var index = data.Select((n, i) => (n, i)).ToDictionary(t => t.n, t => t.i, StringComparer.Ordinal);
+        var missing = model.Where(n => !index.ContainsKey(n)).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new AcrUsageException(
+                $"The data's columns do not match the model's features: missing {string.Join(", ", missing)}; unexpected {string.Join(", ", data.Except(model, StringComparer.Ordinal))}. " +
+                "Score data with the same feature columns the model was trained on (leave others out with --drop).");
+        }
+
+        return model.Select(n => index[n]).ToArray();
+    }
+
+    private static float[] Reorder(float[] features, int columns, int[] source)
+    {
+        if (source.Select((s, i) => s == i).All(b => b))
+        {
+            return features;
+        }
+
+        var rows = features.Length / columns;
+        var result = new float[features.Length];
+        for (var r = 0; r < rows; r++)
+        {
+            for (var j = 0; j < source.Length; j++)
+            {
+                result[(r * columns) + j] = features[(r * columns) + source[j]];
+            }
+        }
+
+        return result;
     }
 
     private static string Preview(IReadOnlyList<string> names) =>

@@ -2,6 +2,7 @@ using System.Globalization;
 using Acr.Compute;
 using Acr.Host.Data;
 using Acr.Host.Evaluation;
+using Acr.Host.IO;
 using Acr.Host.Models;
 using Acr.Host.Reports;
 using Spectre.Console;
@@ -21,9 +22,10 @@ internal static class EvaluationRunner
         using var evaluation = display.Run(title, options.Seeds, options.Training.Iterations,
             report => protocol.Run(data, options, report, context.Cancellation));
 
-        var modelPath = Path.Combine(outDir, "model.safetensors");
-        var metricsPath = Path.Combine(outDir, "metrics.json");
-        var scoresPath = Path.Combine(outDir, "scores.csv");
+        using var outputs = new OutputSet(outDir);
+        var modelPath = outputs.Stage("model.safetensors");
+        var metricsPath = outputs.Stage("metrics.json");
+        var scoresPath = outputs.Stage("scores.csv");
         var config = new ModelConfig
         {
             Detector = detector.Name,
@@ -55,15 +57,16 @@ internal static class EvaluationRunner
         };
         EvaluationReport.WriteMetrics(metricsPath, evaluation, runConfig, RunEnvironment.Capture(backend));
         EvaluationReport.WriteScores(scoresPath, evaluation.Scores);
+        var written = outputs.Commit();
 
         if (!quiet)
         {
             PrintSummary(context.Console, evaluation, options, detector.Name);
         }
 
-        context.Console.WriteLine($"model:   {modelPath}");
-        context.Console.WriteLine($"metrics: {metricsPath}");
-        context.Console.WriteLine($"scores:  {scoresPath}");
+        context.Console.WriteLine($"model:   {written[0]}");
+        context.Console.WriteLine($"metrics: {written[1]}");
+        context.Console.WriteLine($"scores:  {written[2]}");
         return 0;
     }
 

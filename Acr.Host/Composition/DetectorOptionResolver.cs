@@ -26,6 +26,24 @@ public static class DetectorOptionResolver
         return resolved;
     }
 
+    /// <summary>Builds a model; an invalid option value is a usage error naming the option.</summary>
+    /// <param name="detector">The detector.</param>
+    /// <param name="spec">The resolved spec.</param>
+    /// <param name="backend">The backend.</param>
+    /// <exception cref="AcrUsageException">An option value the detector refuses.</exception>
+    public static DetectorModel CreateModel(IDetector detector, DetectorModelSpec spec, Acr.Compute.IComputeBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(detector);
+        try
+        {
+            return detector.CreateModel(spec, backend);
+        }
+        catch (ArgumentException e)
+        {
+            throw new AcrUsageException($"Detector '{detector.Name}': {e.Message} Set it with --option (its options: {string.Join(", ", detector.Options.Select(o => o.Name))}).", e);
+        }
+    }
+
     /// <summary>Parses <c>key=value</c> pairs.</summary>
     /// <param name="pairs">The pairs.</param>
     /// <exception cref="AcrUsageException">A pair without '='.</exception>

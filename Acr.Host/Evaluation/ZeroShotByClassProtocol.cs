@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Acr.Compute;
 using Acr.Detectors;
+using Acr.Host.Composition;
 using Acr.Host.Data;
 using Acr.Host.Preprocessing;
 using Acr.Host.Scoring;
@@ -22,7 +23,7 @@ public sealed record ZeroShotProtocolOptions
     /// <summary>First seed.</summary>
     public ulong BaseSeed { get; init; }
 
-    /// <summary>Meta-training settings (its Seed is replaced per run).</summary>
+    /// <summary>Meta-training settings.</summary>
     public MetaTrainingOptions Training { get; init; } = new();
 
     /// <summary>Resolved detector options.</summary>
@@ -42,6 +43,11 @@ public sealed record ZeroShotProtocolOptions
         if (Contaminations.Count == 0 || Contaminations.Any(p => p is <= 0 or >= 1 || double.IsNaN(p)))
         {
             throw new AcrUsageException($"Every contamination π must be in (0, 1); got {string.Join(", ", Contaminations)}.");
+        }
+
+        if (Contaminations.Distinct().Count() != Contaminations.Count)
+        {
+            throw new AcrUsageException($"--contamination lists a value twice ({string.Join(", ", Contaminations)}); give each π once.");
         }
 
         try
@@ -170,11 +176,11 @@ public sealed class ZeroShotByClassProtocol
             {
                 var seed = options.BaseSeed + (ulong)s;
                 var spec = new DetectorModelSpec(d, options.DetectorOptions, seed);
-                var model = _detector.CreateModel(spec, _backend);
+                var model = DetectorOptionResolver.CreateModel(_detector, spec, _backend);
                 try
                 {
-                    var training = options.Training with { Seed = seed };
-                    var sampler = new TaskSampler(x, d, split.TrainRowsByClass, training.TaskSize, training.NormalRowsPerTask, SeededRandom.ForStream(seed, 2));
+                    var training = options.Training;
+                    var sampler = TaskSampler.Create(x, d, split.TrainRowsByClass, training, SeededRandom.ForStream(seed, 2));
                     var clock = Stopwatch.StartNew();
                     var losses = new MetaTrainer(_backend).Train(model, sampler, training, p => progress?.Invoke(s, p), cancellationToken);
                     var trainSeconds = clock.Elapsed.TotalSeconds;
@@ -193,23 +199,24 @@ public sealed class ZeroShotByClassProtocol
                     }
                 }
             }
+
+            return new ZeroShotEvaluation(split, standardizer, seeds, scoreRows, firstModel!);
         }
         catch
         {
             firstModel?.Dispose();
             throw;
         }
-
-        return new ZeroShotEvaluation(split, standardizer, seeds, scoreRows, firstModel!);
     }
 
     private List<ContaminationResult> Evaluate(DetectorModel model, float[] x, int d, ClassSplit split, IReadOnlyList<double> contaminations, ulong seed, List<ScoreRow> scoreRows)
     {
-        var random = SeededRandom.ForStream(seed, 3);
         var results = new List<ContaminationResult>();
         using var scorer = new ZeroShotScorer(model, _backend);
         foreach (var pi in contaminations)
         {
+            // One stream per (seed, π): the tasks of a π do not depend on which other π are listed.
+            var random = SeededRandom.ForStream(seed ^ BitConverter.DoubleToUInt64Bits(pi), 3);
             // Build every test task of this π, then score them all in one pass (one segment each).
             var taskRows = new List<int[]>();
             var taskLabels = new List<bool[]>();

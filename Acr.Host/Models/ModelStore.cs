@@ -120,9 +120,9 @@ public static class ModelStore
         {
             model = detector.CreateModel(new DetectorModelSpec(features, DetectorOptionResolver.Resolve(detector, config.DetectorOptions), config.Seed), backend);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or AcrUsageException)
         {
-            throw new ModelFormatException($"'{path}': the saved options do not build a '{config.Detector}' model ({e.Message}).", e);
+            throw new ModelFormatException($"'{path}': the saved options do not build a '{config.Detector}' model with this version of its plugin ({e.Message}); retrain, or use the plugin version that wrote it.", e);
         }
 
         try

@@ -123,12 +123,25 @@ public sealed class PluginCatalog
 
     private void LoadFolder(string folder)
     {
+        // A plugin must never take the host down: whatever goes wrong becomes its failure reason.
+        try
+        {
+            LoadFolderCore(folder);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _plugins.Add(Failed(folder, null, $"{e.GetType().Name}: {e.Message}"));
+        }
+    }
+
+    private void LoadFolderCore(string folder)
+    {
         string? mainPath;
         try
         {
             mainPath = FindMainAssembly(folder);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _plugins.Add(Failed(folder, null, $"cannot read the folder: {e.Message}"));
             return;
@@ -145,7 +158,7 @@ public sealed class PluginCatalog
         {
             info = PluginAssemblyInspector.Inspect(mainPath);
         }
-        catch (BadImageFormatException e)
+        catch (Exception e) when (e is BadImageFormatException or IOException or UnauthorizedAccessException)
         {
             _plugins.Add(Failed(folder, Path.GetFileNameWithoutExtension(mainPath), e.Message));
             return;
@@ -238,10 +251,11 @@ public sealed class PluginCatalog
             _plugins.Add(new PluginDescriptor(info.AssemblyName, info.Version.ToString(), apiText, folder,
                 staging.Detectors.Select(d => d.Name).ToArray(), staging.Backends.Select(b => b.Name).ToArray(), null));
         }
-        catch (Exception e) when (e is PluginLoadException or FileNotFoundException or FileLoadException or BadImageFormatException or InvalidOperationException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            Registry.CurrentOwner = "host";
             context.Unload();
-            _plugins.Add(Failed(folder, info.AssemblyName, e is PluginLoadException ? e.Message : FirstMessage(e), info));
+            _plugins.Add(Failed(folder, info.AssemblyName, e is PluginLoadException ? e.Message : $"{e.GetType().Name}: {FirstMessage(e)}", info));
         }
     }
 
@@ -310,9 +324,9 @@ public sealed class PluginCatalog
                 break; // the first target is the plugin's own
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or InvalidOperationException)
         {
-            // A malformed deps.json is reported by the runtime when the plugin loads.
+            // An unreadable or malformed deps.json is reported by the runtime when the plugin loads.
         }
 
         return missing;
@@ -335,7 +349,11 @@ public sealed class PluginCatalog
 
         public void AddDetector(IDetector detector)
         {
-            ArgumentNullException.ThrowIfNull(detector);
+            if (detector is null || string.IsNullOrWhiteSpace(detector.Name))
+            {
+                throw new PluginLoadException("registers a detector that is null or has no name");
+            }
+
             if (Detectors.Any(d => string.Equals(d.Name, detector.Name, StringComparison.OrdinalIgnoreCase)))
             {
                 throw new PluginLoadException($"registers detector '{detector.Name}' twice");
@@ -346,7 +364,11 @@ public sealed class PluginCatalog
 
         public void AddBackend(IBackendProvider provider)
         {
-            ArgumentNullException.ThrowIfNull(provider);
+            if (provider is null || string.IsNullOrWhiteSpace(provider.Name))
+            {
+                throw new PluginLoadException("registers a backend that is null or has no name");
+            }
+
             if (Backends.Any(b => string.Equals(b.Name, provider.Name, StringComparison.OrdinalIgnoreCase)))
             {
                 throw new PluginLoadException($"registers backend '{provider.Name}' twice");

@@ -31,7 +31,7 @@ public sealed class MetaTrainer
     /// <param name="options">Iterations, tasks, optimizer.</param>
     /// <param name="progress">Called after every iteration (may be null).</param>
     /// <param name="cancellationToken">Stops between iterations.</param>
-    /// <exception cref="InvalidOperationException">The loss became NaN or infinite.</exception>
+    /// <exception cref="AcrUsageException">The loss became NaN or infinite (the message suggests a lower learning rate).</exception>
     public double[] Train(DetectorModel model, TaskSampler sampler, MetaTrainingOptions options, Action<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
@@ -53,7 +53,7 @@ public sealed class MetaTrainer
             losses[it] = session.LastLoss();
             if (!double.IsFinite(losses[it]))
             {
-                throw new InvalidOperationException($"The training loss became {losses[it]} at iteration {it + 1}; lower --lr or check the data for extreme values.");
+                throw new AcrUsageException($"The training loss became {losses[it]} at iteration {it + 1}; lower --lr or check the data for extreme values.");
             }
 
             progress?.Invoke(new TrainingProgress(it + 1, options.Iterations, losses[it], clock.Elapsed));

@@ -20,8 +20,8 @@ public sealed record MetaTrainingOptions
     /// <summary>Adam hyperparameters (lr 1e-3 by default).</summary>
     public AdamOptions Adam { get; init; } = new();
 
-    /// <summary>Seed of task sampling (initialisation uses the model spec's seed).</summary>
-    public ulong Seed { get; init; }
+    /// <summary>Largest T × n accepted (rows forwarded in one pass).</summary>
+    public const int MaxRowsPerIteration = 1 << 24;
 
     /// <summary>Normal rows per task: round(n·(1 − ratio)), half to even as in Python.</summary>
     public int NormalRowsPerTask => (int)Math.Round(TaskSize * (1 - AnomalyRatio), MidpointRounding.ToEven);
@@ -47,6 +47,11 @@ public sealed record MetaTrainingOptions
         if (AnomalyRatio is < 0 or >= 1 || double.IsNaN(AnomalyRatio))
         {
             throw new ArgumentException($"--anomaly-ratio must be in [0, 1); got {AnomalyRatio}.");
+        }
+
+        if ((long)TasksPerIteration * TaskSize > MaxRowsPerIteration)
+        {
+            throw new ArgumentException($"--tasks {TasksPerIteration} × --task-size {TaskSize} = {(long)TasksPerIteration * TaskSize} rows per iteration is more than the {MaxRowsPerIteration} supported; lower one of them.");
         }
 
         if (NormalRowsPerTask < 1)

@@ -64,7 +64,8 @@ public sealed class TaskSampler
         var smallestComplement = _classRows.Min(r => _allRows.Length - r.Length);
         if (_anomalyRows > smallestComplement)
         {
-            throw new ArgumentException($"A task needs {_anomalyRows} anomalies but some class has only {smallestComplement} rows in the other training classes; lower the task size or the anomaly ratio.");
+            var tight = Array.FindIndex(_classRows, r => _allRows.Length - r.Length == smallestComplement);
+            throw new ArgumentException($"A task needs {_anomalyRows} anomalies but training class #{tight + 1} has only {smallestComplement} rows in the other training classes; lower the task size or the anomaly ratio.");
         }
 
         _random = random;
@@ -73,6 +74,26 @@ public sealed class TaskSampler
 
     /// <summary>Rows per task.</summary>
     public int TaskSize { get; }
+
+    /// <summary>Creates a sampler for <paramref name="options"/>; a data set too small for the tasks is a usage error.</summary>
+    /// <param name="features">Row-major, preprocessed features.</param>
+    /// <param name="featureCount">Features per row.</param>
+    /// <param name="rowsByClass">Row indices of each training distribution.</param>
+    /// <param name="options">Task size and anomaly ratio.</param>
+    /// <param name="random">Randomness.</param>
+    /// <exception cref="AcrUsageException">The data cannot fill the tasks; the message names the settings to change.</exception>
+    public static TaskSampler Create(float[] features, int featureCount, IReadOnlyList<int[]> rowsByClass, MetaTrainingOptions options, SeededRandom random)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        try
+        {
+            return new TaskSampler(features, featureCount, rowsByClass, options.TaskSize, options.NormalRowsPerTask, random);
+        }
+        catch (ArgumentException e)
+        {
+            throw new AcrUsageException($"{e.Message} (settings: --task-size {options.TaskSize}, --anomaly-ratio {options.AnomalyRatio}; or choose more --train-classes)", e);
+        }
+    }
 
     /// <summary>
     /// Fills <paramref name="batch"/> with <paramref name="tasks"/> consecutive tasks (normal rows first

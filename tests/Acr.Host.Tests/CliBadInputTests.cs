@@ -158,6 +158,55 @@ public class CliBadInputTests
     }
 
     [Fact]
+    public void Invalid_detector_option_value_names_the_option()
+    {
+        using var tmp = new TempFolder();
+        var data = tmp.Write("d.csv", SyntheticCsv.Make());
+        var r = CliHarness.Run(["train", "--data", data, "--label", "cls", "--out", tmp.File("m.safetensors"), "--option", "hidden=0", .. Fast]);
+        AssertUsageError(r, "hidden", "positive integer");
+        Assert.False(File.Exists(tmp.File("m.safetensors")));
+    }
+
+    [Fact]
+    public void Duplicate_contamination_is_refused_before_training()
+    {
+        using var tmp = new TempFolder();
+        var data = tmp.Write("d.csv", SyntheticCsv.Make());
+        var r = CliHarness.Run(["evaluate", "--data", data, "--label", "cls", "--out", tmp.File("o"), "--contamination", "0.1,0.10", .. Fast]);
+        AssertUsageError(r, "twice");
+    }
+
+    [Fact]
+    public void Tasks_larger_than_the_data_can_fill_are_a_usage_error()
+    {
+        using var tmp = new TempFolder();
+        var data = tmp.Write("d.csv", SyntheticCsv.Make(classes: 2, rowsPerClass: 20));
+        var r = CliHarness.Run(["train", "--data", data, "--label", "cls", "--out", tmp.File("m.safetensors"), "--iterations", "2", "--task-size", "200", "--quiet"]);
+        AssertUsageError(r, "anomalies", "--task-size");
+    }
+
+    [Fact]
+    public void Score_matches_columns_by_name_and_refuses_foreign_ones()
+    {
+        using var tmp = new TempFolder();
+        var csv = SyntheticCsv.Make(features: 3);
+        var data = tmp.Write("d.csv", csv);
+        var model = tmp.File("m.safetensors");
+        Assert.Equal(0, CliHarness.Run(["train", "--data", data, "--label", "cls", "--out", model, .. Fast]).ExitCode);
+
+        // The same data with its feature columns in another order scores identically.
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r').Split(',')).ToArray();
+        var swapped = tmp.Write("swapped.csv", string.Join("\n", lines.Select(f => string.Join(",", f[0], f[3], f[1], f[2]))) + "\n");
+        Assert.Equal(0, CliHarness.Run("score", "--model", model, "--data", data, "--label", "cls", "--out", tmp.File("a.csv")).ExitCode);
+        Assert.Equal(0, CliHarness.Run("score", "--model", model, "--data", swapped, "--label", "cls", "--out", tmp.File("b.csv")).ExitCode);
+        Assert.Equal(File.ReadAllBytes(tmp.File("a.csv")), File.ReadAllBytes(tmp.File("b.csv")));
+
+        var renamed = tmp.Write("renamed.csv", csv.Replace("cls,f0,f1,f2", "cls,f0,f1,zz", StringComparison.Ordinal));
+        AssertUsageError(CliHarness.Run("score", "--model", model, "--data", renamed, "--label", "cls", "--out", tmp.File("c.csv")), "missing f2", "zz");
+        Assert.False(File.Exists(tmp.File("c.csv")));
+    }
+
+    [Fact]
     public void Unknown_arguments_are_usage_errors()
     {
         Assert.Equal(2, CliHarness.Run("train", "--no-such-flag").ExitCode);

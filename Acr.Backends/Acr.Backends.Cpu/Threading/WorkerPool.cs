@@ -33,6 +33,9 @@ internal sealed unsafe class WorkerPool : IDisposable
     private int _generation;
     private volatile bool _disposed;
     private ExceptionDispatchInfo? _error;
+    internal readonly int[] DiagState = new int[16];
+    internal readonly int[] DiagSeen = new int[16];
+    internal readonly System.Collections.Concurrent.ConcurrentQueue<string> DiagLog = new();
 
     /// <summary>Creates a team of <paramref name="threads"/> threads (the caller counts as one).</summary>
     public WorkerPool(int threads)
@@ -100,9 +103,16 @@ internal sealed unsafe class WorkerPool : IDisposable
 
             Drain(0);
             var spin = new SpinWait();
+            var watch = System.Diagnostics.Stopwatch.StartNew();
             while (Volatile.Read(ref _active) != 0)
             {
                 spin.SpinOnce(sleep1Threshold: -1);
+                if (watch.ElapsedMilliseconds > 5000)
+                {
+                    Console.Error.WriteLine(string.Join(" | ", DiagLog));
+                    Console.Error.WriteLine($"HANG gen={_generation} active={_active} next={_next} count={_count} sleeping=[{string.Join(",", _sleeping)}] state=[{string.Join(",", DiagState[.._threads.Length])}] seen=[{string.Join(",", DiagSeen[.._threads.Length])}] sem=[{string.Join(",", _wake.Select(x => x.CurrentCount))}]");
+                    watch.Restart();
+                }
             }
 
             _body = null;
@@ -167,10 +177,13 @@ internal sealed unsafe class WorkerPool : IDisposable
     private void WorkerLoop(int worker)
     {
         var slot = worker - 1;
-        var seen = Volatile.Read(ref _generation);
+
+        // Generation 0 is the pool's state at construction; a Run may already have started before this
+        // thread got scheduled, and it must still be joined (reading _generation here would skip it).
+        var seen = 0;
         while (true)
         {
-            // Spin a little: the next parallel phase usually follows within microseconds.
+            DiagState[slot] = 1; DiagSeen[slot] = seen;
             var spins = 0;
             while (Volatile.Read(ref _generation) == seen && spins < SpinIterations)
             {
@@ -186,6 +199,7 @@ internal sealed unsafe class WorkerPool : IDisposable
                 {
                     // Either nothing new yet (the next Run releases us), or Run already took our flag
                     // and released the semaphore: consume that release.
+                    DiagState[slot] = 2;
                     _wake[slot].Wait();
                 }
             }
@@ -196,7 +210,10 @@ internal sealed unsafe class WorkerPool : IDisposable
                 return;
             }
 
+            DiagState[slot] = 3; DiagSeen[slot] = seen;
+            DiagLog.Enqueue($"w{worker} drain seen={seen} gen={_generation} spins={spins} active={_active}");
             Drain(worker);
+            DiagState[slot] = 4;
             Interlocked.Decrement(ref _active);
         }
     }

@@ -25,14 +25,14 @@ internal static unsafe class GemmDriver<TKernel>
     /// <summary>Below this many multiply-adds (M·N·K) the GEMM stays on the calling thread.</summary>
     public const long ParallelThreshold = 1L << 17;
 
-    /// <summary>Most floats of packed op(B) per panel (1 MiB: the panel is still in L2 when phase 2 reads it).</summary>
-    private const int PanelBudget = 1 << 18;
+    /// <summary>Most floats of packed op(B) per panel (4 MiB), which bounds the pack buffer and the passes over C.</summary>
+    private const int PanelBudget = 1 << 20;
 
     /// <summary>Most columns per panel.</summary>
     private const int NcMax = 4096;
 
     /// <summary>Smallest row block worth a task of its own when splitting rows among threads.</summary>
-    private const int MinRowsPerTask = 32;
+    private const int MinRowsPerTask = 64;
 
     /// <summary>Slivers of op(B) packed per phase-1 task.</summary>
     private const int SliversPerPackTask = 4;

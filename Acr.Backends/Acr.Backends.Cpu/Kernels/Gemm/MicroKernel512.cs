@@ -16,7 +16,7 @@ internal readonly unsafe struct MicroKernel512 : IGemmMicroKernel
     public static int NR => 32;
 
     /// <inheritdoc />
-    public static int KC => 256;
+    public static int KC => 1024;
 
     /// <inheritdoc />
     public static int MC => 128;

@@ -16,7 +16,7 @@ internal readonly unsafe struct MicroKernel512Narrow : IGemmMicroKernel
     public static int NR => 16;
 
     /// <inheritdoc />
-    public static int KC => 256;
+    public static int KC => 1024;
 
     /// <inheritdoc />
     public static int MC => 128;
