@@ -21,14 +21,18 @@ public sealed record GemmShape(string Name, bool TransposeA, bool TransposeB, in
         new("nn-1024", false, false, 1024, 1024, 1024),
     ];
 
-    /// <summary>The training workload: Linear forward (x·Wᵀ) and backward (dy·W, dyᵀ·x) of a 16→128→128 MLP, batch 8192.</summary>
+    /// <summary>
+    /// The training workload: Linear forward and backward of a 16→128→128 MLP on a batch of 8192 rows.
+    /// fwd-16: x[8192×16]·W[128×16]ᵀ; fwd-128: x[8192×128]·W[128×128]ᵀ; dx-128: dy[8192×128]·W[128×128];
+    /// dw-128: dy[8192×128]ᵀ·x[8192×128]; dw-16: dy[8192×128]ᵀ·x[8192×16].
+    /// </summary>
     public static readonly GemmShape[] Training =
     [
-        new("fwd-8192x16*128x16T", false, true, 8192, 128, 16),
-        new("fwd-8192x128*128x128T", false, true, 8192, 128, 128),
-        new("dx-8192x128*128x128", false, false, 8192, 128, 128),
-        new("dw-128x8192T*8192x128", true, false, 128, 128, 8192),
-        new("dw-128x8192T*8192x16", true, false, 128, 16, 8192),
+        new("fwd-16", false, true, 8192, 128, 16),
+        new("fwd-128", false, true, 8192, 128, 128),
+        new("dx-128", false, false, 8192, 128, 128),
+        new("dw-128", true, false, 128, 128, 8192),
+        new("dw-16", true, false, 128, 16, 8192),
     ];
 
     /// <summary>All cases.</summary>

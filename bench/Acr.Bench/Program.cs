@@ -6,9 +6,9 @@ if (args.Length > 0 && args[0] == "pool-probe")
     return PoolProbe.Run();
 }
 
-if (args.Length > 0 && args[0] == "pool-stress")
+if (args.Length > 0 && args[0] == "kernels-quick")
 {
-    return PoolStress.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
+    return QuickKernels.Run(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "gemm-quick")

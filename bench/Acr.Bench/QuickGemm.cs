@@ -41,7 +41,7 @@ internal static class QuickGemm
         foreach (var shape in shapes)
         {
             var (gflops, median, best, runs) = Measure(backend, shape, minTime);
-            Console.WriteLine($"{shape.Name,-26} {shape.M,5}x{shape.N,5}x{shape.K,5}  {gflops,8:F1} GFLOP/s  {median * 1e6,10:F1} us  (best {shape.Flops / best / 1e9:F1} GFLOP/s, {runs} runs)");
+            Console.WriteLine($"{shape.Name,-10} {shape.M,5}x{shape.N,5}x{shape.K,5}  {gflops,8:F1} GFLOP/s  {median * 1e6,10:F1} us  (best {shape.Flops / best / 1e9:F1} GFLOP/s, {runs} runs)");
         }
 
         if (torch)

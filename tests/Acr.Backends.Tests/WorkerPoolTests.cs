@@ -39,6 +39,41 @@ public sealed class WorkerPoolTests
     }
 
     [Fact]
+    public async Task Concurrent_pools_on_an_oversubscribed_machine_never_run_a_generation_twice()
+    {
+        // Regression: with more threads than cores, Run's wake-up pass could be preempted long enough for a
+        // worker to join the run by spinning, finish it and fall asleep again; the late release then made it
+        // run the same generation twice, the completion count went negative and Run never returned.
+        var deadline = DateTime.UtcNow.AddSeconds(3);
+        var loops = Enumerable.Range(0, 4).Select(id => Task.Run(() => StressPools(id, deadline))).ToArray();
+        await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    private static unsafe void StressPools(int seed, DateTime deadline)
+    {
+        var random = new Random(seed);
+        var hits = new int[9];
+        while (DateTime.UtcNow < deadline)
+        {
+            using var pool = new WorkerPool(2 + random.Next(3));
+            var runs = 1 + random.Next(6);
+            Array.Clear(hits);
+            fixed (int* p = hits)
+            {
+                var task = new Mark { Hits = p };
+                for (var r = 0; r < runs; r++)
+                {
+                    pool.Run(ref task, 1 + random.Next(hits.Length));
+                    if (random.Next(3) == 0)
+                    {
+                        Thread.Sleep(random.Next(4));
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public unsafe void Every_task_runs_exactly_once_across_idle_periods()
     {
         using var pool = new WorkerPool(2);

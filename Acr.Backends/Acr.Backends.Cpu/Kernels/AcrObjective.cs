@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Acr.Backends.Cpu.Kernels;
@@ -10,6 +11,7 @@ namespace Acr.Backends.Cpu.Kernels;
 internal static unsafe class AcrObjective
 {
     /// <summary>Returns the objective over <paramref name="n"/> rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Forward(float* normal, float* anomaly, float* isAnomaly, float* weight, int n)
     {
         var i = 0;
@@ -59,6 +61,7 @@ internal static unsafe class AcrObjective
     }
 
     /// <summary><c>dNormal (+)= a ≠ 0 ? 0 : g·w</c>; <c>dAnomaly (+)= a ≠ 0 ? g·w : 0</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(float* isAnomaly, float* weight, float gradient, float* dNormal, float* dAnomaly, int n, bool accumulate)
     {
         var i = 0;

@@ -14,6 +14,7 @@ namespace Acr.Backends.Cpu.Kernels;
 internal static unsafe class Adam
 {
     /// <summary>Applies one step to <paramref name="n"/> parameters.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Update(WorkerPool pool, float* p, float* g, float* m, float* v, int n, AdamStep step)
     {
         var c = new Constants(step);
@@ -28,6 +29,7 @@ internal static unsafe class Adam
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Apply(in Constants c, float* p, float* g, float* m, float* v, nint n)
     {
         nint i = 0;

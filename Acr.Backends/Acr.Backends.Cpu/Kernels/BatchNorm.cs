@@ -1,31 +1,47 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Acr.Backends.Cpu.Threading;
 
 namespace Acr.Backends.Cpu.Kernels;
 
 /// <summary>
-/// Segment-aware batch norm on an N×C row-major input. Work is cut into fixed tasks of one segment ×
-/// one block of <see cref="ChannelBlock"/> channels; within a task rows are walked in order and channels
-/// vectorised. Statistics are two-pass (mean, then squared deviations from it) with double accumulation.
+/// Segment-aware batch norm on an N×C row-major input. Work is cut into tasks of one segment × one block
+/// of channels (see <see cref="BlockWidth"/>); within a task rows are walked in order and channels
+/// vectorised. Statistics are two-pass (mean, then squared deviations from it), summed as described in
+/// <see cref="BatchNormReductions"/> (float partial sums over 8 rows folded into double).
 /// Cross-segment results (running statistics, dGamma, dBeta) are combined sequentially in segment order
 /// after the parallel part, so every result is independent of the thread count.
 /// </summary>
 internal static unsafe class BatchNorm
 {
-    /// <summary>Channels per task.</summary>
-    public const int ChannelBlock = 64;
+    /// <summary>Channels per task when segments are too few to keep the team busy.</summary>
+    public const int NarrowBlock = 64;
+
+    /// <summary>Most channels per task (bounds the per-task stack scratch).</summary>
+    public const int WideBlock = 1024;
+
+    /// <summary>
+    /// Channels per task. With enough segments a task takes whole rows (all channels of its segment): two
+    /// threads then never write neighbouring cache lines of the same rows, which the adjacent-line
+    /// prefetchers would otherwise bounce between cores. With few segments, channel blocks give the
+    /// parallelism. The choice only splits work; every channel's arithmetic is the same either way.
+    /// </summary>
+    private static int BlockWidth(int segments, int channels) => Math.Min(channels, segments >= 4 ? WideBlock : NarrowBlock);
 
     /// <summary>Below this many elements batch norm stays on the calling thread.</summary>
     private const long ParallelThreshold = 1 << 15;
 
     /// <summary>Forward pass; <paramref name="statistics"/> is scratch of <c>2·S·C</c> doubles (means, then variances).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(WorkerPool pool, float* x, int rows, int channels, int* offsets, int segments,
         float* gamma, float* beta, float epsilon, float* y, float* mean, float* inverseStd,
         float* runningMean, float* runningVariance, float momentum, double* statistics)
     {
-        var blocks = (channels + ChannelBlock - 1) / ChannelBlock;
+        var width = Math.Max(1, BlockWidth(segments, channels));
+        var blocks = (channels + width - 1) / width;
         var task = new ForwardTask
         {
+            Width = width,
             X = x,
             Y = y,
             Gamma = gamma,
@@ -62,6 +78,7 @@ internal static unsafe class BatchNorm
     }
 
     /// <summary>Inference with running statistics; <paramref name="scale"/> is scratch of C floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Inference(WorkerPool pool, float* x, int rows, int channels, float* gamma, float* beta,
         float* runningMean, float* runningVariance, float epsilon, float* y, float* scale)
     {
@@ -74,13 +91,16 @@ internal static unsafe class BatchNorm
     }
 
     /// <summary>Backward pass; <paramref name="partials"/> is scratch of <c>2·S·C</c> doubles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(WorkerPool pool, float* x, float* dy, int rows, int channels, int* offsets, int segments,
         float* gamma, float* mean, float* inverseStd, float* dx, bool accumulateInput,
         float* dGamma, float* dBeta, bool accumulateParameters, double* partials)
     {
-        var blocks = (channels + ChannelBlock - 1) / ChannelBlock;
+        var width = Math.Max(1, BlockWidth(segments, channels));
+        var blocks = (channels + width - 1) / width;
         var task = new BackwardTask
         {
+            Width = width,
             X = x,
             Dy = dy,
             Dx = dx,
@@ -137,52 +157,51 @@ internal static unsafe class BatchNorm
         public int* Offsets;
         public int Channels;
         public int Blocks;
+        public int Width;
         public float Epsilon;
         public double* Mu;
         public double* Variance;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Execute(int index, int worker)
         {
             var s = index / Blocks;
-            var j0 = index % Blocks * ChannelBlock;
-            var width = Math.Min(ChannelBlock, Channels - j0);
+            var j0 = index % Blocks * Width;
+            var width = Math.Min(Width, Channels - j0);
             var start = Offsets[s];
             var n = Offsets[s + 1] - start;
             var stride = Channels;
             var x = X + ((nint)start * stride) + j0;
             var statistic = ((nint)s * Channels) + j0;
 
-            var sum = stackalloc double[ChannelBlock];
+            // μ = x₀ + Σ(x − x₀)/n, x₀ the segment's first row (so float rounding scales with the spread).
+            var sum = stackalloc double[width];
             Reductions.Clear(sum, width);
-            for (var i = 0; i < n; i++)
-            {
-                Reductions.AddWidened(sum, x + ((nint)i * stride), width);
-            }
-
+            BatchNormReductions.ShiftedSums(sum, x, x, n, stride, width);
             var mu = Mu + statistic;
+            var high = stackalloc float[width];
+            var low = stackalloc float[width];
             for (var j = 0; j < width; j++)
             {
-                mu[j] = sum[j] / n;
+                mu[j] = x[j] + (sum[j] / n);
+                high[j] = (float)mu[j];
+                low[j] = (float)(mu[j] - high[j]);
             }
 
+            // σ² = Σ((x − μ_hi) − μ_lo)²/n: x − μ_hi is exact for x near μ.
             Reductions.Clear(sum, width);
-            for (var i = 0; i < n; i++)
-            {
-                Reductions.AddSquaredDeviation(sum, x + ((nint)i * stride), mu, width);
-            }
+            BatchNormReductions.SquaredDeviations(sum, x, high, low, n, stride, width);
 
             // y = (x − μ)·s + β with s = γ·inv. μ is split as μ_hi + μ_lo (μ_hi = μ rounded to float):
             // x − μ_hi is exact for x near μ, which is where cancellation would otherwise cost accuracy
             // (two close rows, tiny variance, large inv), and μ_lo·s is folded into the shift in double.
             var variance = Variance + statistic;
-            var high = stackalloc float[ChannelBlock];
-            var scale = stackalloc float[ChannelBlock];
-            var shift = stackalloc float[ChannelBlock];
+            var scale = stackalloc float[width];
+            var shift = stackalloc float[width];
             for (var j = 0; j < width; j++)
             {
                 variance[j] = sum[j] / n;
                 var inv = 1.0 / Math.Sqrt(variance[j] + Epsilon);
-                high[j] = (float)mu[j];
                 scale[j] = (float)(Gamma[j0 + j] * inv);
                 shift[j] = (float)(Beta[j0 + j] - ((mu[j] - high[j]) * scale[j]));
                 Mean[statistic + j] = high[j];
@@ -204,15 +223,17 @@ internal static unsafe class BatchNorm
         public int* Offsets;
         public int Channels;
         public int Blocks;
+        public int Width;
         public bool AccumulateInput;
         public double* SumDyXhat;
         public double* SumDy;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Execute(int index, int worker)
         {
             var s = index / Blocks;
-            var j0 = index % Blocks * ChannelBlock;
-            var width = Math.Min(ChannelBlock, Channels - j0);
+            var j0 = index % Blocks * Width;
+            var width = Math.Min(Width, Channels - j0);
             var start = Offsets[s];
             var n = Offsets[s + 1] - start;
             var stride = Channels;
@@ -226,16 +247,12 @@ internal static unsafe class BatchNorm
             var sumDyXhat = SumDyXhat + statistic;
             Reductions.Clear(sumDy, width);
             Reductions.Clear(sumDyXhat, width);
-            for (var i = 0; i < n; i++)
-            {
-                var row = origin + ((nint)i * stride);
-                AccumulateRow(X + row, Dy + row, mu, inv, sumDy, sumDyXhat, width);
-            }
+            BatchNormReductions.GradientSums(sumDy, sumDyXhat, X + origin, Dy + origin, mu, inv, n, stride, width);
 
             // Pass 2: dx = γ·inv·(dy − m1 − x̂·m2), in float.
-            var m1 = stackalloc float[ChannelBlock];
-            var m2 = stackalloc float[ChannelBlock];
-            var k = stackalloc float[ChannelBlock];
+            var m1 = stackalloc float[width];
+            var m2 = stackalloc float[width];
+            var k = stackalloc float[width];
             for (var j = 0; j < width; j++)
             {
                 m1[j] = (float)(sumDy[j] / n);
@@ -250,47 +267,7 @@ internal static unsafe class BatchNorm
             }
         }
 
-        private static void AccumulateRow(float* x, float* dy, float* mu, float* inv, double* sumDy, double* sumDyXhat, int width)
-        {
-            var j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; j <= width - 16; j += 16)
-                {
-                    var (xl, xh) = Vector512.Widen(Vector512.Load(x + j));
-                    var (gl, gh) = Vector512.Widen(Vector512.Load(dy + j));
-                    var (ml, mh) = Vector512.Widen(Vector512.Load(mu + j));
-                    var (il, ih) = Vector512.Widen(Vector512.Load(inv + j));
-                    (Vector512.Load(sumDy + j) + gl).Store(sumDy + j);
-                    (Vector512.Load(sumDy + j + 8) + gh).Store(sumDy + j + 8);
-                    (Vector512.Load(sumDyXhat + j) + (gl * ((xl - ml) * il))).Store(sumDyXhat + j);
-                    (Vector512.Load(sumDyXhat + j + 8) + (gh * ((xh - mh) * ih))).Store(sumDyXhat + j + 8);
-                }
-            }
-
-            if (Vector256.IsHardwareAccelerated)
-            {
-                for (; j <= width - 8; j += 8)
-                {
-                    var (xl, xh) = Vector256.Widen(Vector256.Load(x + j));
-                    var (gl, gh) = Vector256.Widen(Vector256.Load(dy + j));
-                    var (ml, mh) = Vector256.Widen(Vector256.Load(mu + j));
-                    var (il, ih) = Vector256.Widen(Vector256.Load(inv + j));
-                    (Vector256.Load(sumDy + j) + gl).Store(sumDy + j);
-                    (Vector256.Load(sumDy + j + 4) + gh).Store(sumDy + j + 4);
-                    (Vector256.Load(sumDyXhat + j) + (gl * ((xl - ml) * il))).Store(sumDyXhat + j);
-                    (Vector256.Load(sumDyXhat + j + 4) + (gh * ((xh - mh) * ih))).Store(sumDyXhat + j + 4);
-                }
-            }
-
-            for (; j < width; j++)
-            {
-                double g = dy[j];
-                sumDy[j] += g;
-                sumDyXhat[j] += g * ((x[j] - (double)mu[j]) * inv[j]);
-            }
-        }
-
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void GradientRow(float* x, float* dy, float* dx, float* mu, float* inv, float* m1, float* m2, float* k, int width, bool accumulate)
         {
             var j = 0;

@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Acr.Backends.Cpu.Threading;
 
@@ -48,35 +48,9 @@ internal static unsafe class ElementWise
     public static void AddRowVector(WorkerPool pool, float* x, float* v, float* y, int rows, int columns) =>
         RowBroadcastDriver.Run<AddRowOperator>(pool, x, v, v, v, y, rows, columns);
 
-    /// <summary><c>y += alpha·x</c>, through <see cref="TensorPrimitives.MultiplyAdd(ReadOnlySpan{float}, float, ReadOnlySpan{float}, Span{float})"/>.</summary>
-    public static void Axpy(WorkerPool pool, float alpha, float* x, float* y, int n)
-    {
-        if (n < ElementWiseDriver.ParallelThreshold || pool.Threads == 1)
-        {
-            AxpyTask.Apply(alpha, x, y, n);
-            return;
-        }
-
-        var task = new AxpyTask { Alpha = alpha, X = x, Y = y, Length = n };
-        pool.Run(ref task, ElementWiseDriver.ChunkCount(n));
-    }
-
-    private struct AxpyTask : IParallelTask
-    {
-        public float Alpha;
-        public float* X;
-        public float* Y;
-        public int Length;
-
-        public static void Apply(float alpha, float* x, float* y, int n) =>
-            TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(x, n), alpha, new ReadOnlySpan<float>(y, n), new Span<float>(y, n));
-
-        public readonly void Execute(int index, int worker)
-        {
-            var (s, n) = ElementWiseDriver.Chunk(index, Length);
-            Apply(Alpha, X + s, Y + s, n);
-        }
-    }
+    /// <summary><c>y = y + alpha·x</c>.</summary>
+    public static void Axpy(WorkerPool pool, float alpha, float* x, float* y, int n) =>
+        ElementWiseDriver.TernaryScalar<AxpyOperator>(pool, x, y, alpha, y, n);
 }
 
 /// <summary>ReLU: <c>x &gt; 0 ? x : 0</c>, so NaN and −0 map to +0.</summary>
@@ -149,6 +123,18 @@ internal readonly struct ShiftedReciprocalBackwardAccumulateOperator : ITernaryO
     public static Vector256<float> Invoke(Vector256<float> y, Vector256<float> dy, Vector256<float> dx) => dx - (dy * y * y);
 
     public static Vector512<float> Invoke(Vector512<float> y, Vector512<float> dy, Vector512<float> dx) => dx - (dy * y * y);
+}
+
+/// <summary>Axpy: <c>(x, y, α) → y + α·x</c> (unfused, as the contract's formula reads).</summary>
+internal readonly struct AxpyOperator : ITernaryOperator
+{
+    public static float Invoke(float x, float y, float alpha) => y + (alpha * x);
+
+    public static Vector128<float> Invoke(Vector128<float> x, Vector128<float> y, Vector128<float> alpha) => y + (alpha * x);
+
+    public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> alpha) => y + (alpha * x);
+
+    public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> y, Vector512<float> alpha) => y + (alpha * x);
 }
 
 /// <summary>Row broadcast add: <c>(x, u) → x + u</c>.</summary>

@@ -5,7 +5,8 @@ using Acr.Backends.Cpu.Threading;
 namespace Acr.Backends.Cpu.Kernels;
 
 /// <summary>
-/// The one generic loop per element-wise kernel shape (unary, binary, binary with a scalar, ternary).
+/// The one generic loop per element-wise kernel shape (unary, binary, binary with a scalar, ternary,
+/// ternary with a scalar).
 /// Each loop runs the widest accelerated vector (Vector512, then Vector256, then Vector128 for what is
 /// left) and finishes with scalars. Large inputs are cut into fixed chunks of <see cref="ChunkLength"/>
 /// elements and spread over the worker pool; the chunking depends on the length only.
@@ -20,6 +21,7 @@ internal static unsafe class ElementWiseDriver
     public const int ParallelThreshold = 1 << 17;
 
     /// <summary><c>y[i] = TOp(x[i])</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unary<TOp>(WorkerPool pool, float* x, float* y, int length)
         where TOp : IUnaryOperator
     {
@@ -34,6 +36,7 @@ internal static unsafe class ElementWiseDriver
     }
 
     /// <summary><c>z[i] = TOp(x[i], y[i])</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Binary<TOp>(WorkerPool pool, float* x, float* y, float* z, int length)
         where TOp : IBinaryOperator
     {
@@ -48,6 +51,7 @@ internal static unsafe class ElementWiseDriver
     }
 
     /// <summary><c>z[i] = TOp(x[i], s)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BinaryScalar<TOp>(WorkerPool pool, float* x, float s, float* z, int length)
         where TOp : IBinaryOperator
     {
@@ -62,6 +66,7 @@ internal static unsafe class ElementWiseDriver
     }
 
     /// <summary><c>w[i] = TOp(x[i], y[i], z[i])</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Ternary<TOp>(WorkerPool pool, float* x, float* y, float* z, float* w, int length)
         where TOp : ITernaryOperator
     {
@@ -72,6 +77,21 @@ internal static unsafe class ElementWiseDriver
         }
 
         var task = new TernaryTask<TOp> { X = x, Y = y, Z = z, W = w, Length = length };
+        pool.Run(ref task, ChunkCount(length));
+    }
+
+    /// <summary><c>w[i] = TOp(x[i], y[i], s)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void TernaryScalar<TOp>(WorkerPool pool, float* x, float* y, float s, float* w, int length)
+        where TOp : ITernaryOperator
+    {
+        if (length < ParallelThreshold || pool.Threads == 1)
+        {
+            TernaryScalarLoop<TOp>(x, y, s, w, length);
+            return;
+        }
+
+        var task = new TernaryScalarTask<TOp> { X = x, Y = y, S = s, W = w, Length = length };
         pool.Run(ref task, ChunkCount(length));
     }
 
@@ -228,6 +248,61 @@ internal static unsafe class ElementWiseDriver
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void TernaryScalarLoop<TOp>(float* x, float* y, float s, float* w, nint n)
+        where TOp : ITernaryOperator
+    {
+        nint i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var sv = Vector512.Create(s);
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                TOp.Invoke(Vector512.Load(x + i), Vector512.Load(y + i), sv).Store(w + i);
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var sv = Vector256.Create(s);
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                TOp.Invoke(Vector256.Load(x + i), Vector256.Load(y + i), sv).Store(w + i);
+            }
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var sv = Vector128.Create(s);
+            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                TOp.Invoke(Vector128.Load(x + i), Vector128.Load(y + i), sv).Store(w + i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            w[i] = TOp.Invoke(x[i], y[i], s);
+        }
+    }
+
+    private struct TernaryScalarTask<TOp> : IParallelTask
+        where TOp : ITernaryOperator
+    {
+        public float* X;
+        public float* Y;
+        public float S;
+        public float* W;
+        public int Length;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Execute(int index, int worker)
+        {
+            var (s, n) = Chunk(index, Length);
+            TernaryScalarLoop<TOp>(X + s, Y + s, S, W + s, n);
+        }
+    }
+
     private struct UnaryTask<TOp> : IParallelTask
         where TOp : IUnaryOperator
     {
@@ -235,6 +310,7 @@ internal static unsafe class ElementWiseDriver
         public float* Y;
         public int Length;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Execute(int index, int worker)
         {
             var (s, n) = Chunk(index, Length);
@@ -250,6 +326,7 @@ internal static unsafe class ElementWiseDriver
         public float* Z;
         public int Length;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Execute(int index, int worker)
         {
             var (s, n) = Chunk(index, Length);
@@ -265,6 +342,7 @@ internal static unsafe class ElementWiseDriver
         public float* Z;
         public int Length;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Execute(int index, int worker)
         {
             var (s, n) = Chunk(index, Length);
@@ -281,6 +359,7 @@ internal static unsafe class ElementWiseDriver
         public float* W;
         public int Length;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Execute(int index, int worker)
         {
             var (s, n) = Chunk(index, Length);

@@ -21,6 +21,7 @@ internal static unsafe class Reductions
     /// <c>y[j] = (accumulate ? y[j] : 0) + Σ_i x[i, j]</c> for an R×C matrix, with <paramref name="partials"/>
     /// scratch of <c>ChunkCount(R)·C</c> doubles.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ColumnSum(WorkerPool pool, float* x, int rows, int columns, float* y, bool accumulate, double* partials)
     {
         var chunks = ChunkCount(rows);
@@ -49,70 +50,116 @@ internal static unsafe class Reductions
         }
     }
 
-    /// <summary><c>acc[j] += x[j]</c>, widening to double.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void AddWidened(double* acc, float* x, int n)
+    /// <summary>
+    /// <c>acc[j] += Σ_{i &lt; rows} x[i·stride + j]</c> for <c>j &lt; width</c>, in double, rows in order.
+    /// Channels are taken in strips held in registers (64 per strip with Vector512: eight double
+    /// accumulators, so the adds of one row overlap) while the rows stream past.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AccumulateColumns(double* acc, float* x, int rows, nint stride, int width)
     {
         var j = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            for (; j <= n - 16; j += 16)
+            for (; j + 64 <= width; j += 64)
             {
-                var (lo, hi) = Vector512.Widen(Vector512.Load(x + j));
-                (Vector512.Load(acc + j) + lo).Store(acc + j);
-                (Vector512.Load(acc + j + 8) + hi).Store(acc + j + 8);
+                var d = acc + j;
+                Vector512<double> a0 = Vector512.Load(d), a1 = Vector512.Load(d + 8), a2 = Vector512.Load(d + 16), a3 = Vector512.Load(d + 24);
+                Vector512<double> a4 = Vector512.Load(d + 32), a5 = Vector512.Load(d + 40), a6 = Vector512.Load(d + 48), a7 = Vector512.Load(d + 56);
+                var p = x + j;
+                for (var i = 0; i < rows; i++, p += stride)
+                {
+                    var (l0, h0) = Vector512.Widen(Vector512.Load(p));
+                    var (l1, h1) = Vector512.Widen(Vector512.Load(p + 16));
+                    var (l2, h2) = Vector512.Widen(Vector512.Load(p + 32));
+                    var (l3, h3) = Vector512.Widen(Vector512.Load(p + 48));
+                    a0 += l0;
+                    a1 += h0;
+                    a2 += l1;
+                    a3 += h1;
+                    a4 += l2;
+                    a5 += h2;
+                    a6 += l3;
+                    a7 += h3;
+                }
+
+                a0.Store(d);
+                a1.Store(d + 8);
+                a2.Store(d + 16);
+                a3.Store(d + 24);
+                a4.Store(d + 32);
+                a5.Store(d + 40);
+                a6.Store(d + 48);
+                a7.Store(d + 56);
+            }
+
+            for (; j + 16 <= width; j += 16)
+            {
+                var d = acc + j;
+                Vector512<double> a0 = Vector512.Load(d), a1 = Vector512.Load(d + 8);
+                var p = x + j;
+                for (var i = 0; i < rows; i++, p += stride)
+                {
+                    var (l0, h0) = Vector512.Widen(Vector512.Load(p));
+                    a0 += l0;
+                    a1 += h0;
+                }
+
+                a0.Store(d);
+                a1.Store(d + 8);
             }
         }
 
         if (Vector256.IsHardwareAccelerated)
         {
-            for (; j <= n - 8; j += 8)
+            for (; j + 16 <= width; j += 16)
             {
-                var (lo, hi) = Vector256.Widen(Vector256.Load(x + j));
-                (Vector256.Load(acc + j) + lo).Store(acc + j);
-                (Vector256.Load(acc + j + 4) + hi).Store(acc + j + 4);
+                var d = acc + j;
+                Vector256<double> a0 = Vector256.Load(d), a1 = Vector256.Load(d + 4), a2 = Vector256.Load(d + 8), a3 = Vector256.Load(d + 12);
+                var p = x + j;
+                for (var i = 0; i < rows; i++, p += stride)
+                {
+                    var (l0, h0) = Vector256.Widen(Vector256.Load(p));
+                    var (l1, h1) = Vector256.Widen(Vector256.Load(p + 8));
+                    a0 += l0;
+                    a1 += h0;
+                    a2 += l1;
+                    a3 += h1;
+                }
+
+                a0.Store(d);
+                a1.Store(d + 4);
+                a2.Store(d + 8);
+                a3.Store(d + 12);
+            }
+
+            for (; j + 8 <= width; j += 8)
+            {
+                var d = acc + j;
+                Vector256<double> a0 = Vector256.Load(d), a1 = Vector256.Load(d + 4);
+                var p = x + j;
+                for (var i = 0; i < rows; i++, p += stride)
+                {
+                    var (l0, h0) = Vector256.Widen(Vector256.Load(p));
+                    a0 += l0;
+                    a1 += h0;
+                }
+
+                a0.Store(d);
+                a1.Store(d + 4);
             }
         }
 
-        for (; j < n; j++)
+        for (; j < width; j++)
         {
-            acc[j] += x[j];
-        }
-    }
-
-    /// <summary><c>acc[j] += (x[j] − mu[j])²</c>, in double.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void AddSquaredDeviation(double* acc, float* x, double* mu, int n)
-    {
-        var j = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; j <= n - 16; j += 16)
+            var s = acc[j];
+            var p = x + j;
+            for (var i = 0; i < rows; i++, p += stride)
             {
-                var (lo, hi) = Vector512.Widen(Vector512.Load(x + j));
-                var dlo = lo - Vector512.Load(mu + j);
-                var dhi = hi - Vector512.Load(mu + j + 8);
-                (Vector512.Load(acc + j) + (dlo * dlo)).Store(acc + j);
-                (Vector512.Load(acc + j + 8) + (dhi * dhi)).Store(acc + j + 8);
+                s += *p;
             }
-        }
 
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; j <= n - 8; j += 8)
-            {
-                var (lo, hi) = Vector256.Widen(Vector256.Load(x + j));
-                var dlo = lo - Vector256.Load(mu + j);
-                var dhi = hi - Vector256.Load(mu + j + 4);
-                (Vector256.Load(acc + j) + (dlo * dlo)).Store(acc + j);
-                (Vector256.Load(acc + j + 4) + (dhi * dhi)).Store(acc + j + 4);
-            }
-        }
-
-        for (; j < n; j++)
-        {
-            var d = x[j] - mu[j];
-            acc[j] += d * d;
+            acc[j] = s;
         }
     }
 
@@ -126,15 +173,14 @@ internal static unsafe class Reductions
         public int Columns;
         public double* Partials;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Execute(int index, int worker)
         {
             var acc = Partials + ((nint)index * Columns);
             Clear(acc, Columns);
-            var end = Math.Min(Rows, (index + 1) * RowsPerChunk);
-            for (var i = index * RowsPerChunk; i < end; i++)
-            {
-                AddWidened(acc, X + ((nint)i * Columns), Columns);
-            }
+            var start = index * RowsPerChunk;
+            var end = Math.Min(Rows, start + RowsPerChunk);
+            AccumulateColumns(acc, X + ((nint)start * Columns), end - start, Columns, Columns);
         }
     }
 }

@@ -12,6 +12,7 @@ namespace Acr.Backends.Cpu.Kernels;
 internal static unsafe class RowBroadcastDriver
 {
     /// <summary>Applies <typeparamref name="TOp"/> to every element of the R×C matrix x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<TOp>(WorkerPool pool, float* x, float* u, float* v, float* w, float* y, int rows, int columns)
         where TOp : IRowOperator
     {
@@ -31,6 +32,7 @@ internal static unsafe class RowBroadcastDriver
     /// Rows <c>[rowStart, rowEnd)</c> on the calling thread, <paramref name="width"/> columns of each,
     /// rows <paramref name="stride"/> elements apart (u, v, w hold <paramref name="width"/> values).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows<TOp>(float* x, float* u, float* v, float* w, float* y, int rowStart, int rowEnd, int width, int stride)
         where TOp : IRowOperator
     {
@@ -88,6 +90,7 @@ internal static unsafe class RowBroadcastDriver
         public int Columns;
         public int RowsPerTask;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Execute(int index, int worker)
         {
             var start = index * RowsPerTask;

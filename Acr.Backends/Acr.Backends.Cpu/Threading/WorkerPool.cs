@@ -5,37 +5,42 @@ namespace Acr.Backends.Cpu.Threading;
 
 /// <summary>
 /// A small persistent thread team: <c>threads − 1</c> background workers plus the calling thread.
-/// <see cref="Run{TTask}"/> hands out the task indices of one parallel loop through an atomic counter
-/// and returns when all are done. Nothing is allocated per run: the loop body is an unmanaged struct on
-/// the caller's stack, reached through a pointer and a static generic trampoline.
+/// <see cref="Run{TTask}"/> hands out the task indices of one parallel loop and returns as soon as every
+/// task has completed. Nothing is allocated per run: the loop body is an unmanaged struct on the caller's
+/// stack, reached through a pointer and a static generic trampoline.
 /// </summary>
 /// <remarks>
-/// Which thread runs which task varies from run to run, but each task's arithmetic is fixed by the
-/// decomposition alone, so results are bit-identical for any thread count. Idle workers spin briefly
-/// (kernels come in bursts, e.g. the phases of one GEMM) and then sleep on a semaphore.
+/// <para><b>Determinism.</b> Which thread runs which task varies from run to run, but each task's
+/// arithmetic is fixed by the decomposition alone, so results are bit-identical for any thread count.</para>
+/// <para><b>Protocol.</b> Tasks are claimed through one 64-bit ticket, <c>(generation &lt;&lt; 32) | next index</c>,
+/// advanced by compare-and-swap: a claim succeeds only while the ticket still names the run whose body,
+/// state and count the claimant read, so a worker that wakes late can never run a task of a finished or a
+/// newer run. Run waits for completed tasks, not for workers: a worker the OS has not scheduled (the machine
+/// may be busy with other processes) delays nothing unless it holds a task. When all tasks are done the
+/// ticket is closed before the next run's fields are written. Idle workers spin briefly (kernels come in
+/// bursts, e.g. the phases of one GEMM) and then sleep on a semaphore.</para>
 /// </remarks>
 internal sealed unsafe class WorkerPool : IDisposable
 {
-    /// <summary>Spin iterations before an idle worker goes to sleep (roughly 50–100 µs).</summary>
+    /// <summary>Spin iterations before an idle worker goes to sleep (a few hundred µs to a few ms).</summary>
     private const int SpinIterations = 4000;
+
+    /// <summary>Ticket index of a run whose tasks are all handed out and done.</summary>
+    private const long Closed = int.MaxValue;
 
     private readonly Thread[] _threads;
     private readonly SemaphoreSlim[] _wake;
     private readonly int[] _sleeping;
     private readonly Lock _runLock = new();
 
-    // The current run. Written by the caller before the generation bump, read by workers after it.
+    // The current run: written by Run before the ticket names it, read by claimants after reading the ticket.
     private delegate*<void*, int, int, void> _body;
     private void* _state;
     private int _count;
-    private int _next;
-    private int _active;
-    private int _generation;
+    private long _ticket = Closed;
+    private int _completed;
     private volatile bool _disposed;
     private ExceptionDispatchInfo? _error;
-    internal readonly int[] DiagState = new int[16];
-    internal readonly int[] DiagSeen = new int[16];
-    internal readonly System.Collections.Concurrent.ConcurrentQueue<string> DiagLog = new();
 
     /// <summary>Creates a team of <paramref name="threads"/> threads (the caller counts as one).</summary>
     public WorkerPool(int threads)
@@ -65,6 +70,7 @@ internal sealed unsafe class WorkerPool : IDisposable
     /// Runs <c>task.Execute(i, worker)</c> for every <c>i</c> in <c>[0, count)</c> and waits for all.
     /// <paramref name="task"/> must be a local of the caller (it is read through its address).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run<TTask>(ref TTask task, int count)
         where TTask : unmanaged, IParallelTask
     {
@@ -86,38 +92,28 @@ internal sealed unsafe class WorkerPool : IDisposable
         lock (_runLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+
+            // The previous run's ticket is closed, so nobody can claim with the fields written here.
             _body = &Trampoline<TTask>;
             _state = Unsafe.AsPointer(ref task);
             _count = count;
-            _next = 0;
+            _completed = 0;
             _error = null;
-            Volatile.Write(ref _active, _threads.Length);
-            Interlocked.Increment(ref _generation);
-            for (var w = 0; w < _threads.Length; w++)
-            {
-                if (Interlocked.Exchange(ref _sleeping[w], 0) == 1)
-                {
-                    _wake[w].Release();
-                }
-            }
+            var generation = unchecked(Generation(Volatile.Read(ref _ticket)) + 1);
+            Interlocked.Exchange(ref _ticket, (long)generation << 32);
+            WakeSleepers();
 
             Drain(0);
             var spin = new SpinWait();
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            while (Volatile.Read(ref _active) != 0)
+            while (Volatile.Read(ref _completed) != count)
             {
                 spin.SpinOnce(sleep1Threshold: -1);
-                if (watch.ElapsedMilliseconds > 5000)
-                {
-                    Console.Error.WriteLine(string.Join(" | ", DiagLog));
-                    Console.Error.WriteLine($"HANG gen={_generation} active={_active} next={_next} count={_count} sleeping=[{string.Join(",", _sleeping)}] state=[{string.Join(",", DiagState[.._threads.Length])}] seen=[{string.Join(",", DiagSeen[.._threads.Length])}] sem=[{string.Join(",", _wake.Select(x => x.CurrentCount))}]");
-                    watch.Restart();
-                }
             }
 
-            _body = null;
-            _state = null;
-            _error?.Throw();
+            Interlocked.Exchange(ref _ticket, ((long)generation << 32) | Closed);
+            var error = _error;
+            _error = null;
+            error?.Throw();
         }
     }
 
@@ -132,14 +128,9 @@ internal sealed unsafe class WorkerPool : IDisposable
             }
 
             _disposed = true;
-            Interlocked.Increment(ref _generation);
-            for (var w = 0; w < _threads.Length; w++)
-            {
-                if (Interlocked.Exchange(ref _sleeping[w], 0) == 1)
-                {
-                    _wake[w].Release();
-                }
-            }
+            var generation = unchecked(Generation(Volatile.Read(ref _ticket)) + 1);
+            Interlocked.Exchange(ref _ticket, ((long)generation << 32) | Closed);
+            WakeSleepers();
         }
 
         foreach (var thread in _threads)
@@ -153,68 +144,96 @@ internal sealed unsafe class WorkerPool : IDisposable
         }
     }
 
+    private static int Generation(long ticket) => (int)(ticket >> 32);
+
     private static void Trampoline<TTask>(void* state, int index, int worker)
         where TTask : unmanaged, IParallelTask => ((TTask*)state)->Execute(index, worker);
 
-    private void Drain(int worker)
+    private void WakeSleepers()
     {
-        try
+        for (var w = 0; w < _threads.Length; w++)
         {
-            int i;
-            while ((i = Interlocked.Increment(ref _next) - 1) < _count)
+            if (Interlocked.Exchange(ref _sleeping[w], 0) == 1)
             {
-                _body(_state, i, worker);
+                _wake[w].Release();
             }
-        }
-        catch (Exception e)
-        {
-            // Stop handing out tasks and report the first failure to the caller.
-            Volatile.Write(ref _next, int.MaxValue / 2);
-            Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(e), null);
         }
     }
 
+    /// <summary>Claims and runs tasks of the run the ticket names until none is left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Drain(int worker)
+    {
+        while (true)
+        {
+            var ticket = Volatile.Read(ref _ticket);
+            var index = (int)(ticket & 0xFFFF_FFFF);
+
+            // Read the run's fields after the ticket; the claim below validates that they belong to it.
+            var body = _body;
+            var state = _state;
+            if (index >= Volatile.Read(ref _count))
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _ticket, ticket + 1, ticket) != ticket)
+            {
+                continue;
+            }
+
+            try
+            {
+                body(state, index, worker);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(e), null);
+            }
+
+            Interlocked.Increment(ref _completed);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WorkerLoop(int worker)
     {
         var slot = worker - 1;
 
-        // Generation 0 is the pool's state at construction; a Run may already have started before this
-        // thread got scheduled, and it must still be joined (reading _generation here would skip it).
+        // The generation this worker has served. It starts at the pool's initial generation, so a run
+        // that began before this thread was first scheduled is still joined.
         var seen = 0;
         while (true)
         {
-            DiagState[slot] = 1; DiagSeen[slot] = seen;
+            // Spin a little: the next parallel phase usually follows within microseconds.
             var spins = 0;
-            while (Volatile.Read(ref _generation) == seen && spins < SpinIterations)
+            while (Generation(Volatile.Read(ref _ticket)) == seen && spins < SpinIterations)
             {
                 Thread.SpinWait(8);
                 spins++;
             }
 
-            if (Volatile.Read(ref _generation) == seen)
+            // Then sleep until a newer generation. The loop absorbs a late release from a run this worker
+            // already served (Run's wake-up pass may reach it after it went back to sleep).
+            while (Generation(Volatile.Read(ref _ticket)) == seen)
             {
                 // Announce the sleep, then re-check (Dekker-style; every Interlocked op is a full fence).
                 Interlocked.Exchange(ref _sleeping[slot], 1);
-                if (Volatile.Read(ref _generation) == seen || Interlocked.Exchange(ref _sleeping[slot], 0) == 0)
+                if (Generation(Volatile.Read(ref _ticket)) == seen || Interlocked.Exchange(ref _sleeping[slot], 0) == 0)
                 {
                     // Either nothing new yet (the next Run releases us), or Run already took our flag
                     // and released the semaphore: consume that release.
-                    DiagState[slot] = 2;
                     _wake[slot].Wait();
                 }
             }
 
-            seen = Volatile.Read(ref _generation);
+            seen = Generation(Volatile.Read(ref _ticket));
             if (_disposed)
             {
                 return;
             }
 
-            DiagState[slot] = 3; DiagSeen[slot] = seen;
-            DiagLog.Enqueue($"w{worker} drain seen={seen} gen={_generation} spins={spins} active={_active}");
             Drain(worker);
-            DiagState[slot] = 4;
-            Interlocked.Decrement(ref _active);
         }
     }
 }

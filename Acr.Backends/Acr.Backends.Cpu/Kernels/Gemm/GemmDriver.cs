@@ -38,6 +38,7 @@ internal static unsafe class GemmDriver<TKernel>
     private const int SliversPerPackTask = 4;
 
     /// <summary>Runs the GEMM described by <paramref name="problem"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(in GemmProblem problem, WorkerPool pool, GemmWorkspace workspace)
     {
         int m = problem.M, n = problem.N, k = problem.K;
@@ -186,6 +187,7 @@ internal static unsafe class GemmDriver<TKernel>
         public int NcPad;
         public int Groups;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Execute(int index, int worker)
         {
             int nr = TKernel.NR, kcMax = TKernel.KC;
@@ -218,6 +220,7 @@ internal static unsafe class GemmDriver<TKernel>
         public int Groups;
         public int SliversPerGroup;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Execute(int index, int worker)
         {
             int mr = TKernel.MR, nr = TKernel.NR, kcMax = TKernel.KC;
@@ -262,6 +265,7 @@ internal static unsafe class GemmDriver<TKernel>
         }
 
         /// <summary>The micro-kernel's fold, in scalar form, for the valid part of an edge tile.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void FoldEdge(float* tile, int nr, float* c, nint ldc, int rows, int columns, float alpha, float beta)
         {
             for (var r = 0; r < rows; r++)

@@ -24,6 +24,7 @@ internal static unsafe class GemmPacking
     /// <param name="kc">Depths to pack.</param>
     /// <param name="mr">Sliver height.</param>
     /// <param name="dst">Destination, <c>roundUp(mc, mr)·kc</c> elements.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(float* a, nint lda, bool transposed, int i0, int mc, int k0, int kc, int mr, float* dst)
     {
         for (var s = 0; s < mc; s += mr)
@@ -56,6 +57,7 @@ internal static unsafe class GemmPacking
     /// <param name="nc">Columns to pack (the last sliver is zero-padded to <paramref name="nr"/>).</param>
     /// <param name="nr">Sliver width.</param>
     /// <param name="dst">Destination, <c>roundUp(nc, nr)·kc</c> elements.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(float* b, nint ldb, bool transposed, int k0, int kc, int j0, int nc, int nr, float* dst)
     {
         for (var t = 0; t < nc; t += nr)
@@ -79,6 +81,7 @@ internal static unsafe class GemmPacking
     /// <c>dst[k·width + x] = x &lt; count ? src[k·stride + x] : 0</c> for k in <c>[0, depth)</c>:
     /// contiguous strips copied one under another.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyStrips(float* src, nint stride, int count, int depth, int width, float* dst)
     {
         if (count == width && width % 16 == 0 && Vector512.IsHardwareAccelerated)
@@ -126,6 +129,7 @@ internal static unsafe class GemmPacking
     /// <c>dst[k·width + x] = x &lt; count ? src[x·stride + k] : 0</c> for k in <c>[0, depth)</c>:
     /// <paramref name="count"/> contiguous lines of <paramref name="depth"/> values interleaved.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose(float* src, nint stride, int count, int depth, int width, float* dst)
     {
         var x = 0;

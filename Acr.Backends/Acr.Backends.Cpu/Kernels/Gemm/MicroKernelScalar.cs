@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Acr.Backends.Cpu.Kernels.Gemm;
 
 /// <summary>
@@ -21,6 +22,7 @@ internal readonly unsafe struct MicroKernelScalar : IGemmMicroKernel
     public static int MC => 64;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(nint kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
     {
         var acc = stackalloc float[Size * Size];
