@@ -16,6 +16,7 @@ internal static class Program
         if (Console.IsOutputRedirected)
         {
             AnsiConsole.Profile.Width = 160; // tables stay readable in logs and files
+            AnsiConsole.Profile.Capabilities.Ansi = false;
         }
 
         return new AcrCli(AnsiConsole.Console, Console.Error).Run(args, cancel.Token);
