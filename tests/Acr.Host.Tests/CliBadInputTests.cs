@@ -20,7 +20,7 @@ public class CliBadInputTests
     [Fact]
     public void Missing_data_file()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var model = tmp.File("m.safetensors");
         var r = CliHarness.Run(["train", "--data", tmp.File("nope.csv"), "--label", "cls", "--out", model, .. Fast]);
         AssertUsageError(r, "not found");
@@ -30,7 +30,7 @@ public class CliBadInputTests
     [Fact]
     public void Empty_file()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var r = CliHarness.Run(["train", "--data", tmp.Write("e.csv", ""), "--label", "cls", "--out", tmp.File("m.safetensors"), .. Fast]);
         AssertUsageError(r);
         Assert.False(File.Exists(tmp.File("m.safetensors")));
@@ -39,7 +39,7 @@ public class CliBadInputTests
     [Fact]
     public void Ragged_rows()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var r = CliHarness.Run(["train", "--data", tmp.Write("r.csv", "cls,a,b\nx,1,2\ny,3\n"), "--label", "cls", "--out", tmp.File("m.safetensors"), .. Fast]);
         AssertUsageError(r, "row");
     }
@@ -47,7 +47,7 @@ public class CliBadInputTests
     [Fact]
     public void Non_numeric_value_names_the_column_and_the_fix()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var r = CliHarness.Run(["train", "--data", tmp.Write("n.csv", "cls,a,b\nx,1,2\ny,abc,4\n"), "--label", "cls", "--out", tmp.File("m.safetensors"), .. Fast]);
         AssertUsageError(r, "abc", "--drop");
     }
@@ -58,7 +58,7 @@ public class CliBadInputTests
     [InlineData("-inf")]
     public void NaN_and_infinity_are_refused(string value)
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var r = CliHarness.Run(["train", "--data", tmp.Write("nan.csv", $"cls,a,b\nx,1,2\ny,{value},4\nz,1,1\nw,2,2\n"), "--label", "cls", "--out", tmp.File("m.safetensors"), .. Fast]);
         Assert.Equal(2, r.ExitCode);
         Assert.False(File.Exists(tmp.File("m.safetensors")));
@@ -67,7 +67,7 @@ public class CliBadInputTests
     [Fact]
     public void Unknown_label_column_lists_the_columns()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var r = CliHarness.Run(["train", "--data", tmp.Write("d.csv", SyntheticCsv.Make()), "--label", "klass", "--out", tmp.File("m.safetensors"), .. Fast]);
         AssertUsageError(r, "klass", "f0");
     }
@@ -75,7 +75,7 @@ public class CliBadInputTests
     [Fact]
     public void Fewer_than_two_classes()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var r = CliHarness.Run(["train", "--data", tmp.Write("d.csv", SyntheticCsv.Make(classes: 1)), "--label", "cls", "--out", tmp.File("m.safetensors"), .. Fast]);
         AssertUsageError(r, "at least 2");
         Assert.False(File.Exists(tmp.File("m.safetensors")));
@@ -84,7 +84,7 @@ public class CliBadInputTests
     [Fact]
     public void Evaluate_needs_four_classes()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var r = CliHarness.Run(["evaluate", "--data", tmp.Write("d.csv", SyntheticCsv.Make(classes: 3)), "--label", "cls", "--out", tmp.File("o"), "--seeds", "1", .. Fast]);
         AssertUsageError(r, "2 training and 2 test");
     }
@@ -92,7 +92,7 @@ public class CliBadInputTests
     [Fact]
     public void Batch_of_one_row_explains_batch_norm()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var data = tmp.Write("d.csv", SyntheticCsv.Make());
         var model = tmp.File("m.safetensors");
         Assert.Equal(0, CliHarness.Run(["train", "--data", data, "--label", "cls", "--out", model, .. Fast]).ExitCode);
@@ -104,7 +104,7 @@ public class CliBadInputTests
     [Fact]
     public void Feature_count_mismatch_names_both_counts()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var data = tmp.Write("d.csv", SyntheticCsv.Make(features: 5));
         var model = tmp.File("m.safetensors");
         Assert.Equal(0, CliHarness.Run(["train", "--data", data, "--label", "cls", "--out", model, .. Fast]).ExitCode);
@@ -117,7 +117,7 @@ public class CliBadInputTests
     [Fact]
     public void Truncated_and_corrupted_model_files_are_refused()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var data = tmp.Write("d.csv", SyntheticCsv.Make());
         var model = tmp.File("m.safetensors");
         Assert.Equal(0, CliHarness.Run(["train", "--data", data, "--label", "cls", "--out", model, .. Fast]).ExitCode);
@@ -141,7 +141,7 @@ public class CliBadInputTests
     [Fact]
     public void Unwritable_output_fails_before_training()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var data = tmp.Write("d.csv", SyntheticCsv.Make());
         var r = CliHarness.Run(["train", "--data", data, "--label", "cls", "--out", Path.Combine(tmp.Path, "no", "such", "dir", "m.safetensors"), .. Fast]);
         AssertUsageError(r, "does not exist");
@@ -150,7 +150,7 @@ public class CliBadInputTests
     [Fact]
     public void Unknown_detector_and_backend_list_the_available_ones()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var data = tmp.Write("d.csv", SyntheticCsv.Make());
         AssertUsageError(CliHarness.Run(["train", "--data", data, "--label", "cls", "--out", tmp.File("m.safetensors"), "--detector", "nope", .. Fast]), "deep-svdd");
         AssertUsageError(CliHarness.Run(["train", "--data", data, "--label", "cls", "--out", tmp.File("m.safetensors"), "--backend", "nope", .. Fast]), "cpu");
@@ -160,7 +160,7 @@ public class CliBadInputTests
     [Fact]
     public void Invalid_detector_option_value_names_the_option()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var data = tmp.Write("d.csv", SyntheticCsv.Make());
         var r = CliHarness.Run(["train", "--data", data, "--label", "cls", "--out", tmp.File("m.safetensors"), "--option", "hidden=0", .. Fast]);
         AssertUsageError(r, "hidden", "positive integer");
@@ -170,7 +170,7 @@ public class CliBadInputTests
     [Fact]
     public void Duplicate_contamination_is_refused_before_training()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var data = tmp.Write("d.csv", SyntheticCsv.Make());
         var r = CliHarness.Run(["evaluate", "--data", data, "--label", "cls", "--out", tmp.File("o"), "--contamination", "0.1,0.10", .. Fast]);
         AssertUsageError(r, "twice");
@@ -179,7 +179,7 @@ public class CliBadInputTests
     [Fact]
     public void Tasks_larger_than_the_data_can_fill_are_a_usage_error()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var data = tmp.Write("d.csv", SyntheticCsv.Make(classes: 2, rowsPerClass: 20));
         var r = CliHarness.Run(["train", "--data", data, "--label", "cls", "--out", tmp.File("m.safetensors"), "--iterations", "2", "--task-size", "200", "--quiet"]);
         AssertUsageError(r, "anomalies", "--task-size");
@@ -188,7 +188,7 @@ public class CliBadInputTests
     [Fact]
     public void Score_matches_columns_by_name_and_refuses_foreign_ones()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var csv = SyntheticCsv.Make(features: 3);
         var data = tmp.Write("d.csv", csv);
         var model = tmp.File("m.safetensors");

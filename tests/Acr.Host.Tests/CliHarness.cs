@@ -24,35 +24,3 @@ internal static class CliHarness
         return new Result(code, output.ToString(), error.ToString());
     }
 }
-
-/// <summary>A temporary folder deleted after the test.</summary>
-internal sealed class TempFolder : IDisposable
-{
-    public TempFolder()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "acr-test-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public string Write(string name, string contents)
-    {
-        var p = File(name);
-        System.IO.File.WriteAllText(p, contents);
-        return p;
-    }
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-}

@@ -8,7 +8,7 @@ public class CliWorkflowTests
     [Fact]
     public void Train_then_score_writes_one_score_per_row_and_reloads_bit_exactly()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var data = tmp.Write("d.csv", SyntheticCsv.Make(classes: 4, rowsPerClass: 50, features: 5));
         var model = tmp.File("m.safetensors");
         var train = CliHarness.Run("train", "--data", data, "--label", "cls", "--out", model, "--iterations", "5", "--tasks", "4", "--task-size", "32", "--quiet");
@@ -32,7 +32,7 @@ public class CliWorkflowTests
     [Fact]
     public void Evaluate_writes_metrics_scores_and_model()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var data = tmp.Write("d.csv", SyntheticCsv.Make(classes: 4, rowsPerClass: 80, features: 5));
         var outDir = tmp.File("eval");
         var r = CliHarness.Run("evaluate", "--protocol", "zero-shot-by-class", "--data", data, "--label", "cls", "--seeds", "2", "--out", outDir,
@@ -53,7 +53,7 @@ public class CliWorkflowTests
     [Fact]
     public void Unknown_protocol_is_refused()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var data = tmp.Write("d.csv", SyntheticCsv.Make());
         var r = CliHarness.Run("evaluate", "--protocol", "leave-one-out", "--data", data, "--label", "cls", "--out", tmp.File("o"));
         Assert.Equal(2, r.ExitCode);

@@ -6,7 +6,7 @@ public class DeterminismTests
     [Fact]
     public void Two_runs_with_the_same_seed_write_identical_model_files()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var data = tmp.Write("d.csv", SyntheticCsv.Make(classes: 4, rowsPerClass: 200, features: 8));
         string[] common = ["train", "--data", data, "--label", "cls", "--iterations", "15", "--tasks", "8", "--task-size", "64", "--quiet"];
         Assert.Equal(0, CliHarness.Run([.. common, "--seed", "3", "--out", tmp.File("a.safetensors")]).ExitCode);
@@ -20,7 +20,7 @@ public class DeterminismTests
     [Fact]
     public void Thread_count_does_not_change_the_model()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var data = tmp.Write("d.csv", SyntheticCsv.Make(classes: 4, rowsPerClass: 200, features: 8));
         string[] common = ["train", "--data", data, "--label", "cls", "--iterations", "10", "--tasks", "8", "--task-size", "64", "--quiet"];
         Assert.Equal(0, CliHarness.Run([.. common, "--threads", "1", "--out", tmp.File("a.safetensors")]).ExitCode);

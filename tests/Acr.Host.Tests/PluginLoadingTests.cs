@@ -19,7 +19,7 @@ public class PluginLoadingTests
         typeof(PluginLoadingTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 
     /// <summary>Copies a built plugin into <paramref name="root"/>/<paramref name="name"/>, as a user would drop it into a plugins folder.</summary>
-    private static string Install(TempFolder root, string key, string name)
+    private static string Install(TempDirectory root, string key, string name)
     {
         var source = BuiltFolder(key);
         var target = Path.Combine(root.Path, name);
@@ -58,7 +58,7 @@ public class PluginLoadingTests
     [Fact]
     public void Each_plugin_keeps_its_own_version_of_a_shared_library()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         Install(tmp, "SamplePlugin", "knn");
         var catalog = PluginCatalog.Load([DefaultPlugins, tmp.Path]);
         try
@@ -112,7 +112,7 @@ public class PluginLoadingTests
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static (PluginCatalog Catalog, IReadOnlyList<WeakReference> References) LoadAndUnload()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         Install(tmp, "SamplePlugin", "knn");
         var catalog = PluginCatalog.Load([tmp.Path]);
         Assert.Single(catalog.Plugins, p => p.IsLoaded);
@@ -127,7 +127,7 @@ public class PluginLoadingTests
     [Fact]
     public void Missing_dependency_is_reported_and_others_still_load()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var folder = Install(tmp, "SamplePlugin", "knn");
         File.Delete(Path.Combine(folder, "System.Numerics.Tensors.dll"));
         var catalog = PluginCatalog.Load([DefaultPlugins, tmp.Path]);
@@ -146,7 +146,7 @@ public class PluginLoadingTests
     [Fact]
     public void A_file_that_is_not_dotnet_is_reported()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         var folder = Path.Combine(tmp.Path, "native");
         Directory.CreateDirectory(folder);
         File.WriteAllBytes(Path.Combine(folder, "native.dll"), [0x7F, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -166,7 +166,7 @@ public class PluginLoadingTests
     [Fact]
     public void A_plugin_whose_Register_throws_is_reported_and_registers_nothing()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         Install(tmp, "ThrowingPlugin", "Acr.TestPlugins.Throwing");
         var catalog = PluginCatalog.Load([DefaultPlugins, tmp.Path]);
         try
@@ -184,7 +184,7 @@ public class PluginLoadingTests
     [Fact]
     public void Two_plugins_registering_one_name_the_second_is_refused()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         Install(tmp, "DuplicatePlugin", "Acr.TestPlugins.Duplicate");
         var catalog = PluginCatalog.Load([DefaultPlugins, tmp.Path]);
         try
@@ -203,7 +203,7 @@ public class PluginLoadingTests
     [Fact]
     public void An_incompatible_api_version_names_both_versions()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         Install(tmp, "FutureApiPlugin", "Acr.TestPlugins.FutureApi");
         var catalog = PluginCatalog.Load([DefaultPlugins, tmp.Path]);
         try
@@ -220,7 +220,7 @@ public class PluginLoadingTests
     [Fact]
     public void Acr_plugins_lists_loaded_and_failed_plugins_and_exits_zero()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         Install(tmp, "SamplePlugin", "knn");
         Install(tmp, "ThrowingPlugin", "Acr.TestPlugins.Throwing");
         var r = CliHarness.Run("plugins", "--plugins", tmp.Path);
@@ -235,7 +235,7 @@ public class PluginLoadingTests
     [Fact]
     public void A_broken_plugin_does_not_fail_a_command_that_does_not_need_it()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         Install(tmp, "ThrowingPlugin", "Acr.TestPlugins.Throwing");
         var r = CliHarness.Run("devices", "--plugins", tmp.Path);
         Assert.Equal(0, r.ExitCode);
@@ -246,7 +246,7 @@ public class PluginLoadingTests
     [Fact]
     public void Plugin_directories_also_come_from_ACR_PLUGIN_PATH()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         Install(tmp, "SamplePlugin", "knn");
         var previous = Environment.GetEnvironmentVariable(PluginCatalog.PathVariable);
         try
@@ -263,7 +263,7 @@ public class PluginLoadingTests
     [Fact]
     public void Evaluate_runs_with_the_third_party_detector()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         Install(tmp, "SamplePlugin", "knn");
         var data = tmp.Write("d.csv", SyntheticCsv.Make(classes: 4, rowsPerClass: 60, features: 5));
         var outDir = tmp.File("eval");
@@ -284,7 +284,7 @@ public class PluginLoadingTests
     [Fact]
     public void A_model_whose_detector_plugin_is_absent_names_the_detector()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDirectory();
         Install(tmp, "SamplePlugin", "knn");
         var data = tmp.Write("d.csv", SyntheticCsv.Make(classes: 4, rowsPerClass: 60, features: 5));
         var model = tmp.File("m.safetensors");
