@@ -29,7 +29,7 @@ internal static unsafe class BatchNorm
     private static int BlockWidth(int segments, int channels) => Math.Min(channels, segments >= 4 ? WideBlock : NarrowBlock);
 
     /// <summary>Below this many elements batch norm stays on the calling thread.</summary>
-    private const long ParallelThreshold = 1 << 15;
+    private const long ParallelThreshold = 1 << 18;
 
     /// <summary>Forward pass; <paramref name="statistics"/> is scratch of <c>2·S·C</c> doubles (means, then variances).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
