@@ -13,7 +13,7 @@ namespace Acr.Host.Data;
 /// concatenated gzip members (e.g. bgzip output) are reported as corrupted: decompress and
 /// recompress them with plain gzip.
 /// </remarks>
-internal sealed class CheckedGzipStream : Stream
+internal sealed class CheckedGzipStream : ForwardReadStream
 {
     private readonly TailRecorder _compressed;
     private readonly GZipStream _gzip;
@@ -28,28 +28,6 @@ internal sealed class CheckedGzipStream : Stream
         _compressed = new TailRecorder(compressed);
         _gzip = new GZipStream(_compressed, CompressionMode.Decompress, leaveOpen: true);
     }
-
-    /// <inheritdoc/>
-    public override bool CanRead => true;
-
-    /// <inheritdoc/>
-    public override bool CanSeek => false;
-
-    /// <inheritdoc/>
-    public override bool CanWrite => false;
-
-    /// <inheritdoc/>
-    public override long Length => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    /// <inheritdoc/>
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     /// <inheritdoc/>
     public override int Read(Span<byte> buffer)
@@ -73,20 +51,6 @@ internal sealed class CheckedGzipStream : Stream
 
         return n;
     }
-
-    /// <inheritdoc/>
-    public override void Flush()
-    {
-    }
-
-    /// <inheritdoc/>
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
@@ -117,28 +81,12 @@ internal sealed class CheckedGzipStream : Stream
     }
 
     /// <summary>Passes reads through and remembers the last 8 bytes read.</summary>
-    private sealed class TailRecorder(Stream inner) : Stream
+    private sealed class TailRecorder(Stream inner) : ForwardReadStream
     {
         private readonly byte[] _tail = new byte[8];
         private int _tailLength;
 
         public ReadOnlySpan<byte> Tail => _tail.AsSpan(0, _tailLength);
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -155,16 +103,6 @@ internal sealed class CheckedGzipStream : Stream
             {
             }
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         private void Remember(ReadOnlySpan<byte> bytes)
         {

@@ -4,7 +4,7 @@ namespace Acr.Host.Data;
 /// A read-only, forward-only stream that returns a few already-read bytes before the rest of an
 /// inner stream. Used to sniff magic bytes of streams that cannot seek.
 /// </summary>
-internal sealed class PrefixedReadStream : Stream
+internal sealed class PrefixedReadStream : ForwardReadStream
 {
     private readonly byte[] _prefix;
     private readonly Stream _inner;
@@ -20,28 +20,6 @@ internal sealed class PrefixedReadStream : Stream
     }
 
     /// <inheritdoc/>
-    public override bool CanRead => true;
-
-    /// <inheritdoc/>
-    public override bool CanSeek => false;
-
-    /// <inheritdoc/>
-    public override bool CanWrite => false;
-
-    /// <inheritdoc/>
-    public override long Length => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    /// <inheritdoc/>
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    /// <inheritdoc/>
     public override int Read(Span<byte> buffer)
     {
         if (_prefixPos < _prefix.Length)
@@ -54,18 +32,4 @@ internal sealed class PrefixedReadStream : Stream
 
         return _inner.Read(buffer);
     }
-
-    /// <inheritdoc/>
-    public override void Flush()
-    {
-    }
-
-    /// <inheritdoc/>
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
