@@ -22,8 +22,6 @@ public sealed class Parameter : Variable, IDisposable
     /// <summary>The parameter's name within its module.</summary>
     public string Name { get; }
 
-    internal override bool OwnsStorage => true;
-
     /// <summary>Forgets the gradient of the last backward pass (the next backward overwrites it).</summary>
     public void ClearGradient() => HasGrad = false;
 

@@ -44,7 +44,4 @@ public class Variable
 
     /// <summary>The shape of <see cref="Value"/>.</summary>
     public TensorShape Shape => Value.Shape;
-
-    /// <summary>Whether <see cref="Parameter"/> owns the gradient storage (it outlives tape resets).</summary>
-    internal virtual bool OwnsStorage => false;
 }
