@@ -10,34 +10,46 @@ namespace Acr.Backends.Cpu.Threading;
 /// stack, reached through a pointer and a static generic trampoline.
 /// </summary>
 /// <remarks>
+/// <para><b>Locality.</b> Each thread has a home range of the task indices, the same contiguous share in
+/// every run (thread t of T owns <c>[t·count/T, (t+1)·count/T)</c>), and takes its own tasks first. Kernels
+/// number their tasks by rows, so consecutive kernels over the same activations (a GEMM, then the batch norm
+/// of its output) touch the same rows on the same core, and the data stays in that core's caches instead of
+/// crossing to another core between kernels. A thread that finishes its range steals from the others.</para>
 /// <para><b>Determinism.</b> Which thread runs which task varies from run to run, but each task's
 /// arithmetic is fixed by the decomposition alone, so results are bit-identical for any thread count.</para>
-/// <para><b>Protocol.</b> Tasks are claimed through one 64-bit ticket, <c>(generation &lt;&lt; 32) | next index</c>,
-/// advanced by compare-and-swap: a claim succeeds only while the ticket still names the run whose body,
-/// state and count the claimant read, so a worker that wakes late can never run a task of a finished or a
+/// <para><b>Protocol.</b> Each home range has a 64-bit cursor, <c>(generation &lt;&lt; 32) | next index</c>,
+/// advanced by compare-and-swap: a claim succeeds only while the cursor still names the run whose body,
+/// state and range the claimant read, so a worker that wakes late can never run a task of a finished or a
 /// newer run. Run waits for completed tasks, not for workers: a worker the OS has not scheduled (the machine
-/// may be busy with other processes) delays nothing unless it holds a task. When all tasks are done the
-/// ticket is closed before the next run's fields are written. Idle workers spin briefly (kernels come in
-/// bursts, e.g. the phases of one GEMM) and then sleep on a semaphore.</para>
+/// may be busy with other processes) delays nothing unless it holds a task, because the others steal its
+/// range. When all tasks are done every cursor is closed before the next run's fields are written. Idle
+/// workers spin briefly (kernels come in bursts, e.g. the phases of one GEMM) and then sleep on a semaphore.</para>
 /// </remarks>
 internal sealed unsafe class WorkerPool : IDisposable
 {
     /// <summary>Spin iterations before an idle worker goes to sleep (a few hundred µs to a few ms).</summary>
     private const int SpinIterations = 4000;
 
-    /// <summary>Ticket index of a run whose tasks are all handed out and done.</summary>
+    /// <summary>Cursor index of a run whose tasks are all handed out and done.</summary>
     private const long Closed = int.MaxValue;
+
+    /// <summary>Distance between two threads' cursors, in longs: 128 bytes, so no two share a cache line pair.</summary>
+    private const int CursorStride = 16;
 
     private readonly Thread[] _threads;
     private readonly SemaphoreSlim[] _wake;
     private readonly int[] _sleeping;
     private readonly Lock _runLock = new();
 
-    // The current run: written by Run before the ticket names it, read by claimants after reading the ticket.
+    // Per thread t: _cursors[t·CursorStride] = (generation << 32) | next index of its home range, which ends
+    // before _ends[t]. Written by Run before the generation names the run; claims validate them by CAS.
+    private readonly long[] _cursors;
+    private readonly int[] _ends;
+
+    // The current run: written by Run before the cursors name it, read by claimants after reading a cursor.
     private delegate*<void*, int, int, void> _body;
     private void* _state;
-    private int _count;
-    private long _ticket = Closed;
+    private int _generation;
     private int _completed;
     private volatile bool _disposed;
     private ExceptionDispatchInfo? _error;
@@ -47,6 +59,13 @@ internal sealed unsafe class WorkerPool : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
         Threads = threads;
+        _cursors = new long[threads * CursorStride];
+        _ends = new int[threads];
+        for (var t = 0; t < threads; t++)
+        {
+            _cursors[t * CursorStride] = Closed;
+        }
+
         _threads = new Thread[threads - 1];
         _wake = new SemaphoreSlim[threads - 1];
         _sleeping = new int[threads - 1];
@@ -68,7 +87,8 @@ internal sealed unsafe class WorkerPool : IDisposable
 
     /// <summary>
     /// Runs <c>task.Execute(i, worker)</c> for every <c>i</c> in <c>[0, count)</c> and waits for all.
-    /// <paramref name="task"/> must be a local of the caller (it is read through its address).
+    /// Thread t of T runs its home range <c>[t·count/T, (t+1)·count/T)</c> first (the caller is thread 0),
+    /// then steals from the others. <paramref name="task"/> must be a local of the caller (it is read through its address).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run<TTask>(ref TTask task, int count)
@@ -93,14 +113,20 @@ internal sealed unsafe class WorkerPool : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
 
-            // The previous run's ticket is closed, so nobody can claim with the fields written here.
+            // Every cursor is closed, so nobody can claim with the fields written here.
             _body = &Trampoline<TTask>;
             _state = Unsafe.AsPointer(ref task);
-            _count = count;
             _completed = 0;
             _error = null;
-            var generation = unchecked(Generation(Volatile.Read(ref _ticket)) + 1);
-            Interlocked.Exchange(ref _ticket, (long)generation << 32);
+            var generation = unchecked(_generation + 1);
+            var threads = Threads;
+            for (var t = 0; t < threads; t++)
+            {
+                _ends[t] = (int)((long)count * (t + 1) / threads);
+                Volatile.Write(ref _cursors[t * CursorStride], ((long)generation << 32) | (uint)(int)((long)count * t / threads));
+            }
+
+            Volatile.Write(ref _generation, generation);
             WakeSleepers();
 
             Drain(0);
@@ -110,7 +136,11 @@ internal sealed unsafe class WorkerPool : IDisposable
                 spin.SpinOnce(sleep1Threshold: -1);
             }
 
-            Interlocked.Exchange(ref _ticket, ((long)generation << 32) | Closed);
+            for (var t = 0; t < threads; t++)
+            {
+                Interlocked.Exchange(ref _cursors[t * CursorStride], ((long)generation << 32) | Closed);
+            }
+
             var error = _error;
             _error = null;
             error?.Throw();
@@ -128,8 +158,7 @@ internal sealed unsafe class WorkerPool : IDisposable
             }
 
             _disposed = true;
-            var generation = unchecked(Generation(Volatile.Read(ref _ticket)) + 1);
-            Interlocked.Exchange(ref _ticket, ((long)generation << 32) | Closed);
+            Volatile.Write(ref _generation, unchecked(_generation + 1));
             WakeSleepers();
         }
 
@@ -143,8 +172,6 @@ internal sealed unsafe class WorkerPool : IDisposable
             wake.Dispose();
         }
     }
-
-    private static int Generation(long ticket) => (int)(ticket >> 32);
 
     private static void Trampoline<TTask>(void* state, int index, int worker)
         where TTask : unmanaged, IParallelTask => ((TTask*)state)->Execute(index, worker);
@@ -160,38 +187,45 @@ internal sealed unsafe class WorkerPool : IDisposable
         }
     }
 
-    /// <summary>Claims and runs tasks of the run the ticket names until none is left.</summary>
+    /// <summary>Claims and runs tasks of the current run, home range first, then the other ranges in turn, until none is left.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Drain(int worker)
     {
-        while (true)
+        var threads = Threads;
+        for (var k = 0; k < threads; k++)
         {
-            var ticket = Volatile.Read(ref _ticket);
-            var index = (int)(ticket & 0xFFFF_FFFF);
-
-            // Read the run's fields after the ticket; the claim below validates that they belong to it.
-            var body = _body;
-            var state = _state;
-            if (index >= Volatile.Read(ref _count))
+            var owner = worker + k < threads ? worker + k : worker + k - threads;
+            ref var cursor = ref _cursors[owner * CursorStride];
+            while (true)
             {
-                return;
-            }
+                var claim = Volatile.Read(ref cursor);
+                var index = (int)(claim & 0xFFFF_FFFF);
 
-            if (Interlocked.CompareExchange(ref _ticket, ticket + 1, ticket) != ticket)
-            {
-                continue;
-            }
+                // Read the run's fields after the cursor; the claim below validates that they belong to it.
+                var end = Volatile.Read(ref _ends[owner]);
+                var body = _body;
+                var state = _state;
+                if (index >= end)
+                {
+                    break;
+                }
 
-            try
-            {
-                body(state, index, worker);
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(e), null);
-            }
+                if (Interlocked.CompareExchange(ref cursor, claim + 1, claim) != claim)
+                {
+                    continue;
+                }
 
-            Interlocked.Increment(ref _completed);
+                try
+                {
+                    body(state, index, worker);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(e), null);
+                }
+
+                Interlocked.Increment(ref _completed);
+            }
         }
     }
 
@@ -207,7 +241,7 @@ internal sealed unsafe class WorkerPool : IDisposable
         {
             // Spin a little: the next parallel phase usually follows within microseconds.
             var spins = 0;
-            while (Generation(Volatile.Read(ref _ticket)) == seen && spins < SpinIterations)
+            while (Volatile.Read(ref _generation) == seen && spins < SpinIterations)
             {
                 Thread.SpinWait(8);
                 spins++;
@@ -215,11 +249,11 @@ internal sealed unsafe class WorkerPool : IDisposable
 
             // Then sleep until a newer generation. The loop absorbs a late release from a run this worker
             // already served (Run's wake-up pass may reach it after it went back to sleep).
-            while (Generation(Volatile.Read(ref _ticket)) == seen)
+            while (Volatile.Read(ref _generation) == seen)
             {
                 // Announce the sleep, then re-check (Dekker-style; every Interlocked op is a full fence).
                 Interlocked.Exchange(ref _sleeping[slot], 1);
-                if (Generation(Volatile.Read(ref _ticket)) == seen || Interlocked.Exchange(ref _sleeping[slot], 0) == 0)
+                if (Volatile.Read(ref _generation) == seen || Interlocked.Exchange(ref _sleeping[slot], 0) == 0)
                 {
                     // Either nothing new yet (the next Run releases us), or Run already took our flag
                     // and released the semaphore: consume that release.
@@ -227,7 +261,7 @@ internal sealed unsafe class WorkerPool : IDisposable
                 }
             }
 
-            seen = Generation(Volatile.Read(ref _ticket));
+            seen = Volatile.Read(ref _generation);
             if (_disposed)
             {
                 return;
