@@ -82,6 +82,28 @@ public interface IComputeBackend : IDisposable
     /// <exception cref="ArgumentException">Inner or outer dimensions do not match.</exception>
     void Gemm(bool transposeA, bool transposeB, float alpha, Tensor a, Tensor b, float beta, Tensor c);
 
+    /// <summary>
+    /// The fully connected layer in one pass: <c>y[i, j] = Σ_k x[i, k] · weight[j, k] + bias[j]</c>
+    /// (no bias term when <paramref name="bias"/> is null). x is N×K, weight J×K (one row per output), y N×J.
+    /// The result is bit-identical to <see cref="Gemm"/> with <c>transposeB</c>, <c>alpha = 1</c>,
+    /// <c>beta = 0</c>, followed by <see cref="AddRowVector"/>; a backend may fuse the two (the bias is
+    /// added while the output tile is still in cache). y must not alias x or weight.
+    /// The default implementation runs exactly those two ops.
+    /// </summary>
+    /// <param name="x">Input matrix, N×K.</param>
+    /// <param name="weight">Weights, J×K.</param>
+    /// <param name="bias">Bias, J elements, or null.</param>
+    /// <param name="y">Output matrix, N×J.</param>
+    /// <exception cref="ArgumentException">Shapes do not match.</exception>
+    void Linear(Tensor x, Tensor weight, Tensor? bias, Tensor y)
+    {
+        Gemm(false, true, 1f, x, weight, 0f, y);
+        if (bias is not null)
+        {
+            AddRowVector(y, bias, y);
+        }
+    }
+
     // ---------------------------------------------------------------- element-wise and reductions
 
     /// <summary><c>y[i, j] = x[i, j] + v[j]</c> on matrix views; x and y are R×C, v has C elements. y may alias x.</summary>
@@ -157,6 +179,41 @@ public interface IComputeBackend : IDisposable
         Tensor y, Tensor mean, Tensor inverseStd, Tensor? runningMean, Tensor? runningVariance, float momentum);
 
     /// <summary>
+    /// <see cref="BatchNormForward(Tensor, BatchSegments, Tensor, Tensor, float, Tensor, Tensor, Tensor, Tensor?, Tensor?, float)"/>
+    /// followed by <paramref name="activation"/> applied to y in the same pass: with
+    /// <see cref="Activation.Relu"/>, <c>y[i,j] = max(gamma[j] · (x[i,j] − μ) · inv + beta[j], 0)</c>, bit-identical
+    /// to the unfused op followed by <see cref="Relu"/>. mean, inverseStd and the running statistics are
+    /// those of the batch norm alone. y may not alias x. The default implementation runs the two ops.
+    /// </summary>
+    /// <param name="x">Input, N×C.</param>
+    /// <param name="segments">Row segments; TotalRows must equal N and every segment must have ≥ 2 rows.</param>
+    /// <param name="gamma">Scale, C.</param>
+    /// <param name="beta">Shift, C.</param>
+    /// <param name="epsilon">Variance epsilon.</param>
+    /// <param name="activation">The activation applied to the normalised output.</param>
+    /// <param name="y">Output, N×C.</param>
+    /// <param name="mean">Per-segment means, S×C (written).</param>
+    /// <param name="inverseStd">Per-segment 1/√(σ²+ε), S×C (written).</param>
+    /// <param name="runningMean">Running mean to update (C), or null.</param>
+    /// <param name="runningVariance">Running unbiased variance to update (C); non-null iff runningMean is.</param>
+    /// <param name="momentum">Running-statistics momentum (PyTorch convention: weight of the new value).</param>
+    /// <exception cref="ArgumentException">Shapes do not match, a segment has fewer than 2 rows, or the activation is unknown.</exception>
+    void BatchNormForward(Tensor x, BatchSegments segments, Tensor gamma, Tensor beta, float epsilon, Activation activation,
+        Tensor y, Tensor mean, Tensor inverseStd, Tensor? runningMean, Tensor? runningVariance, float momentum)
+    {
+        if (activation is not (Activation.None or Activation.Relu))
+        {
+            throw new ArgumentException($"Unknown activation {activation}; this backend fuses None or Relu.", nameof(activation));
+        }
+
+        BatchNormForward(x, segments, gamma, beta, epsilon, y, mean, inverseStd, runningMean, runningVariance, momentum);
+        if (activation == Activation.Relu)
+        {
+            Relu(y, y);
+        }
+    }
+
+    /// <summary>
     /// Inference-mode batch norm with running statistics:
     /// <c>y[i,j] = gamma[j] · (x[i,j] − runningMean[j]) / √(runningVariance[j] + epsilon) + beta[j]</c>. y may alias x.
     /// </summary>
@@ -170,7 +227,7 @@ public interface IComputeBackend : IDisposable
     void BatchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVariance, float epsilon, Tensor y);
 
     /// <summary>
-    /// Backward of <see cref="BatchNormForward"/>. With <c>x̂ = (x − μ_s)·inv_s</c> and, per segment and
+    /// Backward of <see cref="BatchNormForward(Tensor, BatchSegments, Tensor, Tensor, float, Tensor, Tensor, Tensor, Tensor?, Tensor?, float)"/>. With <c>x̂ = (x − μ_s)·inv_s</c> and, per segment and
     /// channel, <c>m1 = mean_{R_s}(dy)</c>, <c>m2 = mean_{R_s}(dy · x̂)</c>:
     /// <c>dx = gamma · inv_s · (dy − m1 − x̂ · m2)</c>; <c>dGamma[j] += Σ_i dy·x̂</c>; <c>dBeta[j] += Σ_i dy</c>
     /// over all rows (the sums overwrite when <paramref name="accumulateParameters"/> is false).

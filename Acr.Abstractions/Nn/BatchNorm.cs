@@ -59,13 +59,32 @@ public sealed class BatchNorm : Layer
     public Tensor RunningVariance { get; }
 
     /// <inheritdoc />
-    public override Variable Forward(Tape tape, Variable input, in ForwardContext context) => context.Mode switch
+    public override Variable Forward(Tape tape, Variable input, in ForwardContext context) => Forward(tape, input, context, Activation.None);
+
+    /// <summary>
+    /// The batch norm followed by <paramref name="activation"/>; in batch mode the backend applies the
+    /// activation in the normalising pass (bit-identical to a separate activation layer, one pass fewer
+    /// over the activations). <see cref="Sequential"/> uses this for a batch norm followed by <see cref="ReLU"/>.
+    /// </summary>
+    /// <param name="tape">The tape that records the operations.</param>
+    /// <param name="input">The input, N×C.</param>
+    /// <param name="context">Batch segments and batch-norm mode.</param>
+    /// <param name="activation">The activation applied to the output.</param>
+    /// <returns>The normalised (and activated) output.</returns>
+    public Variable Forward(Tape tape, Variable input, in ForwardContext context, Activation activation) => context.Mode switch
     {
         BatchNormMode.Batch => context.UpdateRunningStatistics
-            ? Ops.BatchNorm(tape, input, context.Segments, Gamma, Beta, Epsilon, RunningMean, RunningVariance, Momentum)
-            : Ops.BatchNorm(tape, input, context.Segments, Gamma, Beta, Epsilon),
-        BatchNormMode.Running => Ops.BatchNormInference(tape, input, Gamma, Beta, RunningMean, RunningVariance, Epsilon),
+            ? Ops.BatchNorm(tape, input, context.Segments, Gamma, Beta, Epsilon, RunningMean, RunningVariance, Momentum, activation)
+            : Ops.BatchNorm(tape, input, context.Segments, Gamma, Beta, Epsilon, activation: activation),
+        BatchNormMode.Running => Activate(tape, Ops.BatchNormInference(tape, input, Gamma, Beta, RunningMean, RunningVariance, Epsilon), activation),
         _ => throw new ArgumentOutOfRangeException(nameof(context), context.Mode, "Unknown batch-norm mode."),
+    };
+
+    private static Variable Activate(Tape tape, Variable x, Activation activation) => activation switch
+    {
+        Activation.None => x,
+        Activation.Relu => Ops.Relu(tape, x),
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation; batch norm fuses None or Relu."),
     };
 
     /// <inheritdoc />

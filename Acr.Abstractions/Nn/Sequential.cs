@@ -1,3 +1,4 @@
+using Acr.Compute;
 using Acr.Autograd;
 
 namespace Acr.Nn;
@@ -24,12 +25,24 @@ public sealed class Sequential : Layer
     public IReadOnlyList<Layer> Layers => _layers;
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A <see cref="BatchNorm"/> directly followed by a <see cref="ReLU"/> runs as one fused batch norm +
+    /// ReLU (bit-identical results and gradients, one pass fewer over the activations, no intermediate tensor).
+    /// </remarks>
     public override Variable Forward(Tape tape, Variable input, in ForwardContext context)
     {
         var x = input;
-        foreach (var layer in _layers)
+        for (var i = 0; i < _layers.Length; i++)
         {
-            x = layer.Forward(tape, x, context);
+            if (_layers[i] is BatchNorm norm && i + 1 < _layers.Length && _layers[i + 1] is ReLU)
+            {
+                x = norm.Forward(tape, x, context, Activation.Relu);
+                i++;
+            }
+            else
+            {
+                x = _layers[i].Forward(tape, x, context);
+            }
         }
 
         return x;

@@ -3,9 +3,10 @@ namespace Acr.Plugins;
 /// <summary>
 /// The version of the plugin contract (this assembly's public surface). A plugin declares the version
 /// it was built against with <see cref="AcrPluginApiAttribute"/>. Rules: the major version changes when
-/// a contract type changes incompatibly (a member removed or its meaning changed, a member added to an
-/// interface plugins implement); the minor version changes when something is added that old plugins
-/// need not know. A plugin loads when its major equals the host's and its minor is not newer.
+/// a contract type changes incompatibly (a member removed or its meaning changed, a member without a
+/// default implementation added to an interface plugins implement); the minor version changes when
+/// something is added that old plugins need not know (1.1: the fused <c>IComputeBackend.Linear</c> and
+/// batch norm + activation, with default implementations). A plugin loads when its major equals the host's and its minor is not newer.
 /// </summary>
 public static class PluginApi
 {
@@ -13,7 +14,7 @@ public static class PluginApi
     public const int Major = 1;
 
     /// <summary>Minor version of the contract.</summary>
-    public const int Minor = 0;
+    public const int Minor = 1;
 
     /// <summary>The contract version as <c>Major.Minor</c>.</summary>
     public static Version Version => new(Major, Minor);

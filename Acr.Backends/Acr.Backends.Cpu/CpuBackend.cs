@@ -25,6 +25,7 @@ public sealed partial class CpuBackend : IComputeBackend
     private readonly GemmWorkspace _gemm = new();
     private readonly AlignedArray<double> _doubleScratch = new();
     private readonly AlignedArray<float> _floatScratch = new();
+    private readonly AlignedArray<int> _intScratch = new();
     private readonly Lock _kernelLock = new();
     private readonly GemmKernel _gemmKernel;
     private bool _disposed;
@@ -175,7 +176,7 @@ public sealed partial class CpuBackend : IComputeBackend
         RequireMatrix(c, m, n, nameof(c), nameof(Gemm));
         RequireDistinct(cb, ab, nameof(c), nameof(a), nameof(Gemm));
         RequireDistinct(cb, bb, nameof(c), nameof(b), nameof(Gemm));
-        var problem = new GemmProblem
+        RunGemm(new GemmProblem
         {
             A = ab.Pointer,
             B = bb.Pointer,
@@ -187,7 +188,56 @@ public sealed partial class CpuBackend : IComputeBackend
             TransposeB = transposeB,
             Alpha = alpha,
             Beta = beta,
-        };
+        });
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One GEMM whose micro-tiles get the bias added right after their last K block, while they are in L1.</remarks>
+    public unsafe void Linear(Tensor x, Tensor weight, Tensor? bias, Tensor y)
+    {
+        const string op = nameof(Linear);
+        var xb = Own(x, nameof(x));
+        var wb = Own(weight, nameof(weight));
+        var yb = Own(y, nameof(y));
+        int m = x.Shape.Rows, k = x.Shape.Columns, n = weight.Shape.Rows;
+        if (weight.Shape.Columns != k)
+        {
+            throw new ArgumentException(
+                $"{op}: the input has {k} features per row (x has shape {x.Shape}) but the weight expects {weight.Shape.Columns} (weight has shape {weight.Shape}).",
+                nameof(weight));
+        }
+
+        RequireMatrix(y, m, n, nameof(y), op);
+        RequireDistinct(yb, xb, nameof(y), nameof(x), op);
+        RequireDistinct(yb, wb, nameof(y), nameof(weight), op);
+        float* biasPointer = null;
+        if (bias is not null)
+        {
+            var bb = Own(bias, nameof(bias));
+            RequireLength(bias, n, nameof(bias), op, "one per output feature");
+            RequireDistinct(yb, bb, nameof(y), nameof(bias), op);
+            biasPointer = bb.Pointer;
+        }
+
+        RunGemm(new GemmProblem
+        {
+            A = xb.Pointer,
+            B = wb.Pointer,
+            C = yb.Pointer,
+            Bias = biasPointer,
+            M = m,
+            N = n,
+            K = k,
+            TransposeA = false,
+            TransposeB = true,
+            Alpha = 1f,
+            Beta = 0f,
+        });
+    }
+
+    private unsafe void RunGemm(in GemmProblem problem)
+    {
+        var n = problem.N;
         lock (_kernelLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -315,10 +365,20 @@ public sealed partial class CpuBackend : IComputeBackend
     // ---------------------------------------------------------------- batch norm
 
     /// <inheritdoc />
-    public unsafe void BatchNormForward(Tensor x, BatchSegments segments, Tensor gamma, Tensor beta, float epsilon,
+    public void BatchNormForward(Tensor x, BatchSegments segments, Tensor gamma, Tensor beta, float epsilon,
+        Tensor y, Tensor mean, Tensor inverseStd, Tensor? runningMean, Tensor? runningVariance, float momentum) =>
+        BatchNormForward(x, segments, gamma, beta, epsilon, Activation.None, y, mean, inverseStd, runningMean, runningVariance, momentum);
+
+    /// <inheritdoc />
+    public unsafe void BatchNormForward(Tensor x, BatchSegments segments, Tensor gamma, Tensor beta, float epsilon, Activation activation,
         Tensor y, Tensor mean, Tensor inverseStd, Tensor? runningMean, Tensor? runningVariance, float momentum)
     {
         const string op = nameof(BatchNormForward);
+        if (activation is not (Activation.None or Activation.Relu))
+        {
+            throw new ArgumentException($"{op}: unknown activation {activation}; the CPU backend fuses None or Relu.", nameof(activation));
+        }
+
         var xb = Own(x, nameof(x));
         int rows = x.Shape.Rows, channels = x.Shape.Columns;
         RequireSegments(segments, rows, op);
@@ -352,11 +412,14 @@ public sealed partial class CpuBackend : IComputeBackend
         lock (_kernelLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var scratch = _doubleScratch.Ensure(2 * statistics);
+            var chunks = BatchNorm.ForwardChunks(segments.Offsets);
+            var scratch = _doubleScratch.Ensure((2 * chunks * channels) + (2 * statistics));
+            var affine = _floatScratch.Ensure(2 * statistics);
+            var chunkStarts = _intScratch.Ensure(segments.Count + 1);
             fixed (int* offsets = segments.Offsets)
             {
                 BatchNorm.Forward(_pool, xb.Pointer, rows, channels, offsets, segments.Count, gb.Pointer, bb.Pointer, epsilon,
-                    yb.Pointer, mb.Pointer, ib.Pointer, rm, rv, momentum, scratch);
+                    activation == Activation.Relu, yb.Pointer, mb.Pointer, ib.Pointer, rm, rv, momentum, scratch, affine, chunkStarts);
             }
         }
     }

@@ -1,6 +1,7 @@
 using Acr.Plugins;
 
-[assembly: AcrPluginApi(PluginApi.Major, PluginApi.Minor)]
+// Declares the oldest contract that has everything this plugin uses (1.0), so it loads on every 1.x host.
+[assembly: AcrPluginApi(1, 0)]
 
 namespace Acr.Samples.KnnDetector;
 

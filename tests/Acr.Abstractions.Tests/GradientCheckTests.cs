@@ -65,6 +65,31 @@ public class GradientCheckTests
             h: 5e-3));
     }
 
+    [Theory]
+    [InlineData(new[] { 8 })]
+    [InlineData(new[] { 3, 5, 2 })]
+    public void BatchNorm_with_fused_relu_segmented(int[] lengths)
+    {
+        // Draw inputs until every pre-activation is at least 0.05 from ReLU's kink, where the derivative
+        // is undefined (a step of h = 5e-3 moves a batch-norm output by well under that).
+        var segments = BatchSegments.FromLengths(lengths);
+        for (ulong seed = 40; ; seed++)
+        {
+            var rng = new SeededRandom(seed);
+            Leaf[] leaves = [RandomLeaf(rng, TensorShape.Matrix(segments.TotalRows, 3), -2f, 2f), RandomLeaf(rng, TensorShape.Vector(3), 0.5f, 1.5f), RandomLeaf(rng, TensorShape.Vector(3))];
+            using var probe = new Tape(_backend, recording: false);
+            var pre = Ops.BatchNorm(probe, probe.Input(leaves[0].Values, leaves[0].Shape), segments,
+                probe.Input(leaves[1].Values, leaves[1].Shape), probe.Input(leaves[2].Values, leaves[2].Shape), 1e-5f).Value.ToArray();
+            if (pre.Any(v => Math.Abs(v) < 0.05f) || pre.All(v => v > 0))
+            {
+                continue;
+            }
+
+            AssertPasses(Check(_backend, leaves, (t, v) => Ops.BatchNorm(t, v[0], segments, v[1], v[2], 1e-5f, activation: Activation.Relu), h: 5e-3));
+            return;
+        }
+    }
+
     [Fact]
     public void RowSquaredDistance()
     {

@@ -301,6 +301,50 @@ public abstract class BackendConformanceTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Linear_matches_reference_with_and_without_bias_and_never_reads_y()
+    {
+        for (var s = 0; s < GemmShapes.Length; s++)
+        {
+            var (rows, outputs, inputs) = GemmShapes[s];
+            var x = TestData.Random(rows * inputs, s);
+            var w = TestData.Random(outputs * inputs, s + 1);
+            var bias = TestData.Random(outputs, s + 2);
+            var garbage = Filled(rows * outputs, float.NaN);
+            var tolerance = (inputs + 5) * Math.Pow(2, -23) * 4;
+            Compare($"Linear {rows}×{inputs}→{outputs}", [M(rows, inputs), M(outputs, inputs), V(outputs), M(rows, outputs)], [x, w, bias, garbage],
+                (b, t) => b.Linear(t[0], t[1], t[2], t[3]), tolerance);
+            Compare($"Linear without bias {rows}×{inputs}→{outputs}", [M(rows, inputs), M(outputs, inputs), M(rows, outputs)], [x, w, garbage],
+                (b, t) => b.Linear(t[0], t[1], null, t[2]), tolerance);
+        }
+    }
+
+    [Fact]
+    public void Linear_is_bit_identical_to_gemm_then_add_row_vector()
+    {
+        foreach (var (rows, outputs, inputs) in new[] { (1, 1, 1), (17, 33, 63), (1000, 128, 16), (257, 129, 257), (300, 40, 600), (130, 70, 1000), (9, 300, 520) })
+        {
+            var x = Mine(M(rows, inputs), TestData.Random(rows * inputs, rows));
+            var w = Mine(M(outputs, inputs), TestData.Random(outputs * inputs, outputs));
+            var bias = Mine(V(outputs), TestData.Random(outputs, inputs));
+            var fused = Mine(rows, outputs);
+            var unfused = Mine(rows, outputs);
+            Backend.Linear(x, w, bias, fused);
+            Backend.Gemm(false, true, 1f, x, w, 0f, unfused);
+            Backend.AddRowVector(unfused, bias, unfused);
+            Assert.Equal(unfused.ToArray(), fused.ToArray());
+        }
+    }
+
+    [Fact]
+    public void Linear_shape_mismatches_throw_ArgumentException()
+    {
+        var x = Mine(4, 3);
+        Assert.Throws<ArgumentException>(() => Backend.Linear(x, Mine(5, 2), null, Mine(4, 5)));
+        Assert.Throws<ArgumentException>(() => Backend.Linear(x, Mine(5, 3), Mine(4), Mine(4, 5)));
+        Assert.Throws<ArgumentException>(() => Backend.Linear(x, Mine(5, 3), null, Mine(4, 4)));
+    }
+
     // ------------------------------------------------------------------ batch norm
 
     public static TheoryData<string> SegmentLayouts => new() { "whole-2", "whole-300", "uniform-4x2", "uniform-3x64", "ragged", "uniform-8x128" };
@@ -340,6 +384,54 @@ public abstract class BackendConformanceTests : IDisposable
                 [x, gamma, beta, garbage, Filled(s * c, float.NaN), Filled(s * c, float.NaN)],
                 (b, t) => b.BatchNormForward(t[0], segments, t[1], t[2], 1e-3f, t[3], t[4], t[5], null, null, 0.1f));
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(SegmentLayouts))]
+    public void BatchNormForward_with_relu_matches_reference_and_equals_the_unfused_ops_bit_for_bit(string layout)
+    {
+        var segments = Layout(layout);
+        foreach (var c in ChannelCounts)
+        {
+            var n = segments.TotalRows;
+            var s = segments.Count;
+            var x = TestData.Random(n * c, c, 2f, 3f);
+            var gamma = TestData.Random(c, c + 1, 0.5f, 1f);
+            var beta = TestData.Random(c, c + 2);
+            var runningMean = TestData.Random(c, c + 3);
+            var runningVariance = TestData.Random(c, c + 4, 0.5f, 1f);
+            Compare($"BatchNormForward+ReLU {layout} C={c}", [M(n, c), V(c), V(c), M(n, c), M(s, c), M(s, c), V(c), V(c)],
+                [x, gamma, beta, Filled(n * c, float.NaN), Filled(s * c, float.NaN), Filled(s * c, float.NaN), runningMean, runningVariance],
+                (b, t) => b.BatchNormForward(t[0], segments, t[1], t[2], 1e-5f, Activation.Relu, t[3], t[4], t[5], t[6], t[7], 0.1f));
+
+            Tensor[] Run(Activation activation)
+            {
+                var outputs = new[] { Mine(n, c), Mine(s, c), Mine(s, c), Mine(V(c), runningMean), Mine(V(c), runningVariance) };
+                Backend.BatchNormForward(Mine(M(n, c), x), segments, Mine(V(c), gamma), Mine(V(c), beta), 1e-5f, activation,
+                    outputs[0], outputs[1], outputs[2], outputs[3], outputs[4], 0.1f);
+                if (activation == Activation.None)
+                {
+                    Backend.Relu(outputs[0], outputs[0]);
+                }
+
+                return outputs;
+            }
+
+            var fused = Run(Activation.Relu);
+            var unfused = Run(Activation.None);
+            for (var i = 0; i < fused.Length; i++)
+            {
+                Assert.Equal(unfused[i].ToArray(), fused[i].ToArray());
+            }
+        }
+    }
+
+    [Fact]
+    public void BatchNormForward_rejects_an_unknown_activation()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Backend.BatchNormForward(Mine(4, 2), BatchSegments.Whole(4), Mine(2), Mine(2), 1e-5f,
+            (Activation)7, Mine(4, 2), Mine(1, 2), Mine(1, 2), null, null, 0.1f));
+        Assert.Contains("activation", e.Message, StringComparison.OrdinalIgnoreCase);
     }
 
     [Theory]

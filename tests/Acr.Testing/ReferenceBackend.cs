@@ -78,6 +78,31 @@ public sealed class ReferenceBackend : IComputeBackend
         }
     }
 
+    public void Linear(Tensor x, Tensor weight, Tensor? bias, Tensor y)
+    {
+        int n = x.Shape.Rows, k = x.Shape.Columns, outputs = weight.Shape.Rows;
+        if (weight.Shape.Columns != k || y.Shape.Rows != n || y.Shape.Columns != outputs || (bias is not null && bias.Length != outputs))
+        {
+            throw new ArgumentException("linear shapes");
+        }
+
+        float[] X = Of(x), W = Of(weight), Y = Of(y);
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < outputs; j++)
+            {
+                double s = 0;
+                for (var p = 0; p < k; p++)
+                {
+                    s += (double)X[(i * k) + p] * W[(j * k) + p];
+                }
+
+                // The product is rounded to float before the bias is added, as the contract states.
+                Y[(i * outputs) + j] = bias is null ? (float)s : (float)s + Of(bias)[j];
+            }
+        }
+    }
+
     public void AddRowVector(Tensor x, Tensor v, Tensor y)
     {
         int r = x.Shape.Rows, c = x.Shape.Columns;
@@ -135,6 +160,21 @@ public sealed class ReferenceBackend : IComputeBackend
     {
         float[] Y = Of(y), DY = Of(dy), DX = Of(dx);
         for (var i = 0; i < y.Length; i++) DX[i] = (accumulate ? DX[i] : 0) - (DY[i] * Y[i] * Y[i]);
+    }
+
+    public void BatchNormForward(Tensor x, BatchSegments segments, Tensor gamma, Tensor beta, float epsilon, Activation activation, Tensor y,
+        Tensor mean, Tensor inverseStd, Tensor? runningMean, Tensor? runningVariance, float momentum)
+    {
+        BatchNormForward(x, segments, gamma, beta, epsilon, y, mean, inverseStd, runningMean, runningVariance, momentum);
+        if (activation == Activation.Relu)
+        {
+            var Y = Of(y);
+            for (var i = 0; i < y.Length; i++) Y[i] = Y[i] > 0 ? Y[i] : 0;
+        }
+        else if (activation != Activation.None)
+        {
+            throw new ArgumentException("unknown activation");
+        }
     }
 
     public void BatchNormForward(Tensor x, BatchSegments segments, Tensor gamma, Tensor beta, float epsilon, Tensor y, Tensor mean,

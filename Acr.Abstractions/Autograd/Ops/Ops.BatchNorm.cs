@@ -6,10 +6,12 @@ namespace Acr.Autograd;
 public static partial class Ops
 {
     /// <summary>
-    /// Batch-mode, segment-aware batch norm (see <see cref="IComputeBackend.BatchNormForward"/>): each
-    /// segment of rows is normalised with its own mean and population variance, then scaled by
-    /// <paramref name="gamma"/> and shifted by <paramref name="beta"/>. Running statistics are updated
-    /// when given.
+    /// Batch-mode, segment-aware batch norm (see <see cref="IComputeBackend.BatchNormForward(Tensor, BatchSegments, Tensor, Tensor, float, Activation, Tensor, Tensor, Tensor, Tensor?, Tensor?, float)"/>):
+    /// each segment of rows is normalised with its own mean and population variance, then scaled by
+    /// <paramref name="gamma"/> and shifted by <paramref name="beta"/>, then passed through
+    /// <paramref name="activation"/> in the same pass. Running statistics are updated when given.
+    /// With <see cref="Activation.Relu"/> the result equals <c>Relu(BatchNorm(x))</c> bit for bit, forward
+    /// and backward, without the intermediate tensor.
     /// </summary>
     /// <param name="tape">The tape.</param>
     /// <param name="x">Input, N×C.</param>
@@ -20,9 +22,10 @@ public static partial class Ops
     /// <param name="runningMean">Running mean to update, or null.</param>
     /// <param name="runningVariance">Running variance to update, or null.</param>
     /// <param name="momentum">Running-statistics momentum.</param>
+    /// <param name="activation">Activation fused into the output.</param>
     /// <exception cref="ArgumentException">Shapes do not match, or a segment has fewer than 2 rows.</exception>
     public static Variable BatchNorm(Tape tape, Variable x, BatchSegments segments, Variable gamma, Variable beta, float epsilon,
-        Tensor? runningMean = null, Tensor? runningVariance = null, float momentum = 0.1f)
+        Tensor? runningMean = null, Tensor? runningVariance = null, float momentum = 0.1f, Activation activation = Activation.None)
     {
         ArgumentNullException.ThrowIfNull(tape);
         ArgumentNullException.ThrowIfNull(x);
@@ -50,9 +53,15 @@ public static partial class Ops
         var mean = tape.NewVariable(stats, false);
         var inverseStd = tape.NewVariable(stats, false);
         var y = tape.NewVariable(x.Shape, AnyRequiresGrad(x, gamma, beta));
-        tape.Backend.BatchNormForward(x.Value, segments, gamma.Value, beta.Value, epsilon, y.Value, mean.Value, inverseStd.Value,
+        IBackwardOp backward = activation switch
+        {
+            Activation.None => BatchNormBackwardOp.Instance,
+            Activation.Relu => BatchNormReluBackwardOp.Instance,
+            _ => throw new ArgumentException($"Unknown activation {activation}; batch norm fuses None or Relu.", nameof(activation)),
+        };
+        tape.Backend.BatchNormForward(x.Value, segments, gamma.Value, beta.Value, epsilon, activation, y.Value, mean.Value, inverseStd.Value,
             runningMean, runningVariance, momentum);
-        tape.Record(new TapeEntry(BatchNormBackwardOp.Instance, y, x, gamma, beta, mean, inverseStd, segments));
+        tape.Record(new TapeEntry(backward, y, x, gamma, beta, mean, inverseStd, segments));
         return y;
     }
 
@@ -90,11 +99,28 @@ public static partial class Ops
         return y;
     }
 
+    /// <summary>Backward of batch norm + ReLU: the ReLU mask applied to dy (into scratch), then the batch-norm backward.</summary>
+    private sealed class BatchNormReluBackwardOp : IBackwardOp
+    {
+        public static readonly BatchNormReluBackwardOp Instance = new();
+
+        public void Backward(Tape tape, in TapeEntry entry)
+        {
+            var output = entry.Output;
+            var masked = tape.NewVariable(output.Shape, false).Value;
+            tape.Backend.ReluBackward(output.Value, output.Grad!, masked, accumulate: false);
+            BatchNormBackwardOp.Backward(tape, entry, masked);
+        }
+    }
+
     private sealed class BatchNormBackwardOp : IBackwardOp
     {
         public static readonly BatchNormBackwardOp Instance = new();
 
-        public void Backward(Tape tape, in TapeEntry entry)
+        public void Backward(Tape tape, in TapeEntry entry) => Backward(tape, entry, entry.Output.Grad!);
+
+        /// <summary>The batch-norm backward with <paramref name="dy"/> as the gradient of its (pre-activation) output.</summary>
+        public static void Backward(Tape tape, in TapeEntry entry, Tensor dy)
         {
             var x = entry.A;
             var gamma = entry.B!;
@@ -139,7 +165,7 @@ public static partial class Ops
                 accP = false;
             }
 
-            backend.BatchNormBackward(x.Value, entry.Output.Grad!, segments, gamma.Value, entry.D!.Value, entry.E!.Value,
+            backend.BatchNormBackward(x.Value, dy, segments, gamma.Value, entry.D!.Value, entry.E!.Value,
                 dx, accX, dGamma, dBeta, accP);
         }
     }

@@ -35,11 +35,7 @@ public static partial class Ops
 
         var backend = tape.Backend;
         var y = tape.NewVariable(TensorShape.Matrix(n, outFeatures), AnyRequiresGrad(x, weight, bias));
-        backend.Gemm(false, true, 1f, x.Value, weight.Value, 0f, y.Value);
-        if (bias is not null)
-        {
-            backend.AddRowVector(y.Value, bias.Value, y.Value);
-        }
+        backend.Linear(x.Value, weight.Value, bias?.Value, y.Value);
 
         tape.Record(new TapeEntry(LinearBackward.Instance, y, x, weight, bias));
         return y;

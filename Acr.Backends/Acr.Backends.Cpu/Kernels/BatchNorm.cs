@@ -5,12 +5,13 @@ using Acr.Backends.Cpu.Threading;
 namespace Acr.Backends.Cpu.Kernels;
 
 /// <summary>
-/// Segment-aware batch norm on an N×C row-major input. Work is cut into tasks of one segment × one block
-/// of channels (see <see cref="BlockWidth"/>); within a task rows are walked in order and channels
-/// vectorised. Statistics are two-pass (mean, then squared deviations from it), summed as described in
-/// <see cref="BatchNormReductions"/> (float partial sums over 8 rows folded into double).
-/// Cross-segment results (running statistics, dGamma, dBeta) are combined sequentially in segment order
-/// after the parallel part, so every result is independent of the thread count.
+/// Segment-aware batch norm on an N×C row-major input; within a task rows are walked in order and
+/// channels vectorised. The forward pass works on fixed chunks of <see cref="ChunkRows"/> rows (see
+/// <see cref="Forward"/>); the backward pass on tasks of one segment × one block of channels (see
+/// <see cref="BlockWidth"/>). Statistics are two-pass (mean, then squared deviations from it), summed as
+/// described in <see cref="BatchNormReductions"/> (float partial sums over 8 rows folded into double).
+/// Chunk and cross-segment results (segment statistics, running statistics, dGamma, dBeta) are combined
+/// sequentially in a fixed order after the parallel part, so every result is independent of the thread count.
 /// </summary>
 internal static unsafe class BatchNorm
 {
@@ -28,34 +29,118 @@ internal static unsafe class BatchNorm
     /// </summary>
     private static int BlockWidth(int segments, int channels) => Math.Min(channels, segments >= 4 ? WideBlock : NarrowBlock);
 
-    /// <summary>Below this many elements batch norm stays on the calling thread.</summary>
+    /// <summary>Below this many elements the backward pass stays on the calling thread.</summary>
     private const long ParallelThreshold = 1 << 18;
 
-    /// <summary>Forward pass; <paramref name="statistics"/> is scratch of <c>2·S·C</c> doubles (means, then variances).</summary>
+    /// <summary>Rows per forward task: the unit of the forward pass's parallel split and of its per-chunk statistics.</summary>
+    public const int ChunkRows = 64;
+
+    /// <summary>Below this many elements the forward pass stays on the calling thread.</summary>
+    private const long ForwardParallelThreshold = 1 << 15;
+
+    /// <summary>Number of <see cref="ChunkRows"/>-row chunks the forward pass cuts the segments into.</summary>
+    public static int ForwardChunks(ReadOnlySpan<int> offsets)
+    {
+        var chunks = 0;
+        for (var s = 0; s + 1 < offsets.Length; s++)
+        {
+            chunks += (offsets[s + 1] - offsets[s] + ChunkRows - 1) / ChunkRows;
+        }
+
+        return chunks;
+    }
+
+    /// <summary>
+    /// Forward pass, in three steps over chunks of <see cref="ChunkRows"/> consecutive rows of one segment:
+    /// (1) in parallel, each chunk's mean and sum of squared deviations (two passes over the chunk while it
+    /// is in L1, summed as in <see cref="BatchNormReductions"/>); (2) per segment, the chunks combined in
+    /// order with Chan's pairwise update in double (mean and M2), then scale and shift; (3) in parallel,
+    /// each chunk normalised (and, with <paramref name="relu"/>, passed through ReLU in the same pass).
+    /// Tasks are numbered by rows, so with the pool's home ranges each core normalises the rows whose
+    /// statistics it computed, and those the previous kernel (the GEMM) wrote on that core.
+    /// Scratch: <paramref name="statistics"/> holds <c>2·chunks·C + 2·S·C</c> doubles, <paramref name="affine"/>
+    /// <c>2·S·C</c> floats, <paramref name="chunkStarts"/> <c>S + 1</c> ints.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(WorkerPool pool, float* x, int rows, int channels, int* offsets, int segments,
-        float* gamma, float* beta, float epsilon, float* y, float* mean, float* inverseStd,
-        float* runningMean, float* runningVariance, float momentum, double* statistics)
+        float* gamma, float* beta, float epsilon, bool relu, float* y, float* mean, float* inverseStd,
+        float* runningMean, float* runningVariance, float momentum, double* statistics, float* affine, int* chunkStarts)
     {
-        var width = Math.Max(1, BlockWidth(segments, channels));
+        chunkStarts[0] = 0;
+        for (var s = 0; s < segments; s++)
+        {
+            chunkStarts[s + 1] = chunkStarts[s] + ((offsets[s + 1] - offsets[s] + ChunkRows - 1) / ChunkRows);
+        }
+
+        var chunks = chunkStarts[segments];
+        var width = Math.Min(channels, WideBlock);
         var blocks = (channels + width - 1) / width;
         var task = new ForwardTask
         {
             Width = width,
             X = x,
             Y = y,
-            Gamma = gamma,
-            Beta = beta,
-            Mean = mean,
-            InverseStd = inverseStd,
             Offsets = offsets,
+            ChunkStarts = chunkStarts,
+            Segments = segments,
             Channels = channels,
             Blocks = blocks,
-            Epsilon = epsilon,
-            Mu = statistics,
-            Variance = statistics + ((nint)segments * channels),
+            ChunkMean = statistics,
+            ChunkM2 = statistics + ((nint)chunks * channels),
+            High = mean,
+            Scale = affine,
+            Shift = affine + ((nint)segments * channels),
+            Relu = relu,
         };
-        Run(pool, ref task, segments * blocks, (long)rows * channels);
+        var parallel = pool.Threads > 1 && (long)rows * channels >= ForwardParallelThreshold;
+
+        // Step 1: per-chunk statistics.
+        task.Normalise = false;
+        RunForward(pool, ref task, chunks * blocks, parallel);
+
+        // Step 2: combine each segment's chunks in order (Chan et al.), then the affine map and the outputs.
+        var mu = statistics + (2 * (nint)chunks * channels);
+        var variance = mu + ((nint)segments * channels);
+        for (var s = 0; s < segments; s++)
+        {
+            var row = (nint)s * channels;
+            var m = mu + row;
+            var m2 = variance + row;
+            var first = chunkStarts[s];
+            CopyDoubles(task.ChunkMean + ((nint)first * channels), m, channels);
+            CopyDoubles(task.ChunkM2 + ((nint)first * channels), m2, channels);
+            var length = offsets[s + 1] - offsets[s];
+            double count = Math.Min(ChunkRows, length);
+            for (var c = first + 1; c < chunkStarts[s + 1]; c++)
+            {
+                // Every chunk but a segment's last has ChunkRows rows.
+                double n = Math.Min(ChunkRows, length - ((c - first) * ChunkRows));
+                var total = count + n;
+                MergeChunk(m, m2, task.ChunkMean + ((nint)c * channels), task.ChunkM2 + ((nint)c * channels), n / total, count * n / total, channels);
+                count = total;
+            }
+
+            for (var j = 0; j < channels; j++)
+            {
+                var v = m2[j] / count;
+                var inv = 1.0 / Math.Sqrt(v + epsilon);
+                var high = (float)m[j];
+                var scale = (float)(gamma[j] * inv);
+
+                // y = (x − μ)·s + β with μ split as μ_hi + μ_lo (μ_hi = μ rounded to float): x − μ_hi is exact
+                // for x near μ, where cancellation would otherwise cost accuracy (close rows, tiny variance,
+                // large inv), and μ_lo·s is folded into the shift in double.
+                variance[row + j] = v;
+                mean[row + j] = high;
+                inverseStd[row + j] = (float)inv;
+                task.Scale[row + j] = scale;
+                task.Shift[row + j] = (float)(beta[j] - ((m[j] - high) * scale));
+            }
+        }
+
+        // Step 3: normalise.
+        task.Normalise = true;
+        RunForward(pool, ref task, chunks * blocks, parallel);
 
         if (runningMean is null || runningVariance is null)
         {
@@ -67,17 +152,66 @@ internal static unsafe class BatchNorm
         for (var s = 0; s < segments; s++)
         {
             var n = offsets[s + 1] - offsets[s];
-            var mu = task.Mu + ((nint)s * channels);
-            var variance = task.Variance + ((nint)s * channels);
+            var segmentMu = mu + ((nint)s * channels);
+            var segmentVariance = variance + ((nint)s * channels);
             for (var j = 0; j < channels; j++)
             {
-                runningMean[j] = (float)((keep * runningMean[j]) + (momentum * mu[j]));
-                runningVariance[j] = (float)((keep * runningVariance[j]) + (momentum * variance[j] * n / (n - 1)));
+                runningMean[j] = (float)((keep * runningMean[j]) + (momentum * segmentMu[j]));
+                runningVariance[j] = (float)((keep * runningVariance[j]) + (momentum * segmentVariance[j] * n / (n - 1)));
             }
         }
     }
 
-    /// <summary>Inference with running statistics; <paramref name="scale"/> is scratch of C floats.</summary>
+    /// <summary>Chan's update of a running (mean, M2) with one chunk's: δ = mean_c − mean; mean += δ·w; M2 += M2_c + δ²·k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MergeChunk(double* mean, double* m2, double* chunkMean, double* chunkM2, double w, double k, int channels)
+    {
+        var j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j <= channels - 8; j += 8)
+            {
+                var delta = Vector512.Load(chunkMean + j) - Vector512.Load(mean + j);
+                (Vector512.Load(mean + j) + (delta * w)).Store(mean + j);
+                (Vector512.Load(m2 + j) + Vector512.Load(chunkM2 + j) + (delta * delta * k)).Store(m2 + j);
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j <= channels - 4; j += 4)
+            {
+                var delta = Vector256.Load(chunkMean + j) - Vector256.Load(mean + j);
+                (Vector256.Load(mean + j) + (delta * w)).Store(mean + j);
+                (Vector256.Load(m2 + j) + Vector256.Load(chunkM2 + j) + (delta * delta * k)).Store(m2 + j);
+            }
+        }
+
+        for (; j < channels; j++)
+        {
+            var delta = chunkMean[j] - mean[j];
+            mean[j] += delta * w;
+            m2[j] = m2[j] + chunkM2[j] + (delta * delta * k);
+        }
+    }
+
+    private static void CopyDoubles(double* source, double* destination, int length) =>
+        new ReadOnlySpan<double>(source, length).CopyTo(new Span<double>(destination, length));
+
+    private static void RunForward(WorkerPool pool, ref ForwardTask task, int count, bool parallel)
+    {
+        if (parallel)
+        {
+            pool.Run(ref task, count);
+            return;
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            task.Execute(i, 0);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Inference(WorkerPool pool, float* x, int rows, int channels, float* gamma, float* beta,
         float* runningMean, float* runningVariance, float epsilon, float* y, float* scale)
@@ -146,69 +280,90 @@ internal static unsafe class BatchNorm
         }
     }
 
+    /// <summary>One chunk of rows × one channel block: its statistics (step 1) or its normalisation (step 3).</summary>
     private struct ForwardTask : IParallelTask
     {
         public float* X;
         public float* Y;
-        public float* Gamma;
-        public float* Beta;
-        public float* Mean;
-        public float* InverseStd;
         public int* Offsets;
+        public int* ChunkStarts;
+        public int Segments;
         public int Channels;
         public int Blocks;
         public int Width;
-        public float Epsilon;
-        public double* Mu;
-        public double* Variance;
+        public double* ChunkMean;
+        public double* ChunkM2;
+        public float* High;
+        public float* Scale;
+        public float* Shift;
+        public bool Relu;
+        public bool Normalise;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Execute(int index, int worker)
         {
-            var s = index / Blocks;
+            var chunk = index / Blocks;
             var j0 = index % Blocks * Width;
             var width = Math.Min(Width, Channels - j0);
-            var start = Offsets[s];
-            var n = Offsets[s + 1] - start;
+
+            // The segment holding this chunk: the last s with ChunkStarts[s] ≤ chunk (binary search).
+            int lo = 0, hi = Segments - 1;
+            while (lo < hi)
+            {
+                var mid = (lo + hi + 1) >> 1;
+                if (ChunkStarts[mid] <= chunk)
+                {
+                    lo = mid;
+                }
+                else
+                {
+                    hi = mid - 1;
+                }
+            }
+
+            var s = lo;
+            var start = Offsets[s] + ((chunk - ChunkStarts[s]) * ChunkRows);
+            var n = Math.Min(ChunkRows, Offsets[s + 1] - start);
             var stride = Channels;
             var x = X + ((nint)start * stride) + j0;
-            var statistic = ((nint)s * Channels) + j0;
+            if (Normalise)
+            {
+                var at = ((nint)s * Channels) + j0;
+                var y = Y + ((nint)start * stride) + j0;
+                if (Relu)
+                {
+                    RowBroadcastDriver.Rows<BatchNormAffineReluOperator>(x, High + at, Scale + at, Shift + at, y, 0, n, width, stride);
+                }
+                else
+                {
+                    RowBroadcastDriver.Rows<BatchNormAffineOperator>(x, High + at, Scale + at, Shift + at, y, 0, n, width, stride);
+                }
 
-            // μ = x₀ + Σ(x − x₀)/n, x₀ the segment's first row (so float rounding scales with the spread).
+                return;
+            }
+
+            // The chunk's mean: μ = x₀ + Σ(x − x₀)/n, x₀ its first row (so float rounding scales with the spread).
             var sum = stackalloc double[width];
             Reductions.Clear(sum, width);
             BatchNormReductions.ShiftedSums(sum, x, x, n, stride, width);
-            var mu = Mu + statistic;
+            var mean = ChunkMean + ((nint)chunk * Channels) + j0;
             var high = stackalloc float[width];
             var low = stackalloc float[width];
             for (var j = 0; j < width; j++)
             {
-                mu[j] = x[j] + (sum[j] / n);
-                high[j] = (float)mu[j];
-                low[j] = (float)(mu[j] - high[j]);
+                mean[j] = x[j] + (sum[j] / n);
+                high[j] = (float)mean[j];
+                low[j] = (float)(mean[j] - high[j]);
             }
 
-            // σ² = Σ((x − μ_hi) − μ_lo)²/n: x − μ_hi is exact for x near μ.
+            // Its M2 = Σ((x − μ_hi) − μ_lo)²: x − μ_hi is exact for x near μ.
             Reductions.Clear(sum, width);
             BatchNormReductions.SquaredDeviations(sum, x, high, low, n, stride, width);
-
-            // y = (x − μ)·s + β with s = γ·inv. μ is split as μ_hi + μ_lo (μ_hi = μ rounded to float):
-            // x − μ_hi is exact for x near μ, which is where cancellation would otherwise cost accuracy
-            // (two close rows, tiny variance, large inv), and μ_lo·s is folded into the shift in double.
-            var variance = Variance + statistic;
-            var scale = stackalloc float[width];
-            var shift = stackalloc float[width];
+            var m2 = ChunkM2 + ((nint)chunk * Channels) + j0;
             for (var j = 0; j < width; j++)
             {
-                variance[j] = sum[j] / n;
-                var inv = 1.0 / Math.Sqrt(variance[j] + Epsilon);
-                scale[j] = (float)(Gamma[j0 + j] * inv);
-                shift[j] = (float)(Beta[j0 + j] - ((mu[j] - high[j]) * scale[j]));
-                Mean[statistic + j] = high[j];
-                InverseStd[statistic + j] = (float)inv;
+                m2[j] = sum[j];
             }
-
-            RowBroadcastDriver.Rows<BatchNormAffineOperator>(x, high, scale, shift, Y + ((nint)start * stride) + j0, 0, n, width, stride);
         }
     }
 
@@ -311,4 +466,19 @@ internal readonly struct BatchNormAffineOperator : IRowOperator
     public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> u, Vector256<float> v, Vector256<float> w) => ((x - u) * v) + w;
 
     public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> u, Vector512<float> v, Vector512<float> w) => ((x - u) * v) + w;
+}
+
+/// <summary><c>max((x − u)·v + w, 0)</c>: the batch-norm affine map followed by ReLU, with the same bits as the two unfused ops.</summary>
+internal readonly struct BatchNormAffineReluOperator : IRowOperator
+{
+    public static float Invoke(float x, float u, float v, float w) => ReluOperator.Invoke(BatchNormAffineOperator.Invoke(x, u, v, w));
+
+    public static Vector128<float> Invoke(Vector128<float> x, Vector128<float> u, Vector128<float> v, Vector128<float> w) =>
+        ReluOperator.Invoke(BatchNormAffineOperator.Invoke(x, u, v, w));
+
+    public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> u, Vector256<float> v, Vector256<float> w) =>
+        ReluOperator.Invoke(BatchNormAffineOperator.Invoke(x, u, v, w));
+
+    public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> u, Vector512<float> v, Vector512<float> w) =>
+        ReluOperator.Invoke(BatchNormAffineOperator.Invoke(x, u, v, w));
 }

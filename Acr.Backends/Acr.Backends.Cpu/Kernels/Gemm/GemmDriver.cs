@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using Acr.Backends.Cpu.Threading;
 
 namespace Acr.Backends.Cpu.Kernels.Gemm;
@@ -50,6 +51,11 @@ internal static unsafe class GemmDriver<TKernel>
         if (k == 0)
         {
             ScaleC(problem);
+            if (problem.Bias is not null)
+            {
+                AddBias(problem.C, problem.Ldc, m, problem.Bias, n);
+            }
+
             return;
         }
 
@@ -170,6 +176,37 @@ internal static unsafe class GemmDriver<TKernel>
         }
     }
 
+    /// <summary><c>c[r, x] += bias[x]</c> for <paramref name="rows"/> rows of <paramref name="columns"/> values (the same bits as a separate row-vector add).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddBias(float* c, nint ldc, int rows, float* bias, int columns)
+    {
+        for (var r = 0; r < rows; r++)
+        {
+            var row = c + (r * ldc);
+            var x = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; x <= columns - 16; x += 16)
+                {
+                    (Vector512.Load(row + x) + Vector512.Load(bias + x)).Store(row + x);
+                }
+            }
+
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; x <= columns - 8; x += 8)
+                {
+                    (Vector256.Load(row + x) + Vector256.Load(bias + x)).Store(row + x);
+                }
+            }
+
+            for (; x < columns; x++)
+            {
+                row[x] += bias[x];
+            }
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
@@ -239,6 +276,7 @@ internal static unsafe class GemmDriver<TKernel>
                 var kc = Math.Min(kcMax, KgLen - pc);
                 GemmPacking.PackA(p.A, p.Lda, p.TransposeA, i0, mc, K0 + pc, kc, mr, aPack);
                 var beta = K0 + pc == 0 ? p.Beta : 1f;
+                var bias = K0 + pc + kc == p.K ? p.Bias : null;
                 var bBlock = Panel + ((nint)pc * NcPad);
                 for (var s = s0; s < s1; s++)
                 {
@@ -258,6 +296,12 @@ internal static unsafe class GemmDriver<TKernel>
                         {
                             TKernel.Run(kc, aSliver, bSliver, tile, nr, 1f, 0f);
                             FoldEdge(tile, nr, c, ldc, mrLen, nrLen, alpha, beta);
+                        }
+
+                        if (bias is not null)
+                        {
+                            // The tile is complete and still in L1: the bias costs no extra pass over C.
+                            AddBias(c, ldc, mrLen, bias + j, nrLen);
                         }
                     }
                 }

@@ -12,6 +12,13 @@ internal unsafe struct GemmProblem
     /// <summary>C, M×N row-major.</summary>
     public float* C;
 
+    /// <summary>
+    /// Optional row vector (N elements) added to every row of C after the product, or null:
+    /// <c>C = alpha·op(A)·op(B) + beta·C + bias</c>, each element rounded exactly as the product followed by
+    /// a separate row-vector add.
+    /// </summary>
+    public float* Bias;
+
     /// <summary>Rows of op(A) and C.</summary>
     public int M;
 
