@@ -139,6 +139,12 @@ internal static class Commands
         var protocol = new Option<string>("--protocol") { Description = "Evaluation protocol.", DefaultValueFactory = _ => "zero-shot-by-class" };
         var outDir = new Option<string>("--out") { Description = "Output folder.", Required = true };
         var seeds = new Option<int>("--seeds") { Description = "Number of seeds.", DefaultValueFactory = _ => 5 };
+        var testDraws = new Option<int>("--test-draws")
+        {
+            Description = "Independent draws of the test tasks' anomalies per seed and π, averaged in the metrics (1 = the protocol as written; " +
+                "more average out the luck of a single drawn anomaly at small π without retraining; scores.csv keeps the first draw).",
+            DefaultValueFactory = _ => 1,
+        };
         var seed = CliOptions.Seed();
         var quiet = CliOptions.Quiet();
         var contamination = CliOptions.Contamination();
@@ -146,6 +152,7 @@ internal static class Commands
         cmd.Add(protocol);
         cmd.Add(outDir);
         cmd.Add(seeds);
+        cmd.Add(testDraws);
         cmd.Add(seed);
         cmd.Add(quiet);
         cmd.Add(contamination);
@@ -165,6 +172,7 @@ internal static class Commands
             var options = new ZeroShotProtocolOptions
             {
                 Seeds = p.GetValue(seeds),
+                TestDraws = p.GetValue(testDraws),
                 BaseSeed = p.GetValue(seed),
                 Contaminations = CliOptions.ParseContamination(p.GetValue(contamination)!),
                 Training = training.Read(p),

@@ -47,6 +47,7 @@ internal static class EvaluationRunner
             ["detector"] = detector.Name,
             ["detectorOptions"] = options.DetectorOptions,
             ["seeds"] = options.Seeds,
+            ["testDraws"] = options.TestDraws,
             ["baseSeed"] = options.BaseSeed,
             ["contaminations"] = options.Contaminations,
             ["iterations"] = options.Training.Iterations,
@@ -75,7 +76,8 @@ internal static class EvaluationRunner
         var inv = CultureInfo.InvariantCulture;
         console.WriteLine();
         console.WriteLine($"Zero-shot by class: trained on {string.Join(" ", evaluation.Split.TrainClasses)}; tested on unseen {string.Join(" ", evaluation.Split.TestClasses)}");
-        var table = new Table().Title($"Mean AUROC over test classes ({options.Seeds} seed{(options.Seeds > 1 ? "s" : "")}, {detector}, mean ± std)");
+        var draws = options.TestDraws > 1 ? $", {options.TestDraws} test draws per seed" : string.Empty;
+        var table = new Table().Title($"Mean AUROC over test classes ({options.Seeds} seed{(options.Seeds > 1 ? "s" : "")}{draws}, {detector}, mean ± std over seeds)");
         table.AddColumn("method");
         foreach (var pi in options.Contaminations)
         {

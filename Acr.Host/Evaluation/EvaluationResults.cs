@@ -7,11 +7,12 @@ namespace Acr.Host.Evaluation;
 /// <param name="Auroc">Area under the ROC curve.</param>
 /// <param name="Aupr">Average precision (area under the precision–recall curve).</param>
 /// <param name="F1">F1 at the π-quantile threshold.</param>
-public sealed record TaskMetrics(string TestClass, int Normals, int Anomalies, double Auroc, double Aupr, double F1);
+/// <param name="Draw">Which draw of the test tasks this is (0 unless several were asked for).</param>
+public sealed record TaskMetrics(string TestClass, int Normals, int Anomalies, double Auroc, double Aupr, double F1, int Draw = 0);
 
 /// <summary>One method's metrics on every test task of one contamination level.</summary>
 /// <param name="Method">ACR, B1 or B2.</param>
-/// <param name="Tasks">Per test class.</param>
+/// <param name="Tasks">Per test class (and per draw of the test tasks).</param>
 public sealed record MethodMetrics(string Method, IReadOnlyList<TaskMetrics> Tasks)
 {
     /// <summary>Mean AUROC over test tasks.</summary>
@@ -47,7 +48,7 @@ public sealed record SeedResult(ulong Seed, double FinalLoss, double TrainingSec
 /// <param name="F1Std">Std of F1.</param>
 public sealed record SummaryRow(string Method, double Contamination, double AurocMean, double AurocStd, double AuprMean, double AuprStd, double F1Mean, double F1Std);
 
-/// <summary>One scored row of one test task, for <c>scores.csv</c>.</summary>
+/// <summary>One scored row of one test task (of the first draw of the test tasks), for <c>scores.csv</c>.</summary>
 /// <param name="Seed">Seed of the run.</param>
 /// <param name="Contamination">π of the task.</param>
 /// <param name="TestClass">The task's normal class (its batch id).</param>

@@ -32,12 +32,28 @@ public sealed record ZeroShotProtocolOptions
     /// <summary>Explicit training classes, or null for the first floor(K/2).</summary>
     public IReadOnlyList<string>? TrainClasses { get; init; }
 
+    /// <summary>
+    /// Independent draws of the test tasks per seed and π (1, the protocol's own setting, by default). Each
+    /// draw picks fresh anomalies for every test class from the same stream (draw 0 is the one-draw result),
+    /// and a seed's metrics average over all its draws. At small π a task holds a single anomaly, so its
+    /// AUROC is one row's rank; more draws average that luck out without retraining.
+    /// </summary>
+    public int TestDraws { get; init; } = 1;
+
+    /// <summary>Most test draws accepted.</summary>
+    public const int MaxTestDraws = 10_000;
+
     /// <summary>Throws <see cref="AcrUsageException"/> for an invalid setting.</summary>
     public void Validate()
     {
         if (Seeds < 1)
         {
             throw new AcrUsageException($"--seeds must be at least 1; got {Seeds}.");
+        }
+
+        if (TestDraws is < 1 or > MaxTestDraws)
+        {
+            throw new AcrUsageException($"--test-draws must be between 1 and {MaxTestDraws}; got {TestDraws}.");
         }
 
         if (Contaminations.Count == 0 || Contaminations.Any(p => p is <= 0 or >= 1 || double.IsNaN(p)))
@@ -184,7 +200,7 @@ public sealed class ZeroShotByClassProtocol
                     var clock = Stopwatch.StartNew();
                     var losses = new MetaTrainer(_backend).Train(model, sampler, training, p => progress?.Invoke(s, p), cancellationToken);
                     var trainSeconds = clock.Elapsed.TotalSeconds;
-                    var byPi = Evaluate(model, x, d, split, options.Contaminations, seed, scoreRows);
+                    var byPi = Evaluate(model, x, d, split, options.Contaminations, options.TestDraws, seed, scoreRows);
                     seeds.Add(new SeedResult(seed, losses.Length > 0 ? losses[^1] : double.NaN, trainSeconds, byPi));
                 }
                 finally
@@ -209,7 +225,8 @@ public sealed class ZeroShotByClassProtocol
         }
     }
 
-    private List<ContaminationResult> Evaluate(DetectorModel model, float[] x, int d, ClassSplit split, IReadOnlyList<double> contaminations, ulong seed, List<ScoreRow> scoreRows)
+    private List<ContaminationResult> Evaluate(DetectorModel model, float[] x, int d, ClassSplit split, IReadOnlyList<double> contaminations, int draws,
+        ulong seed, List<ScoreRow> scoreRows)
     {
         var results = new List<ContaminationResult>();
         using var scorer = new ZeroShotScorer(model, _backend);
@@ -217,68 +234,83 @@ public sealed class ZeroShotByClassProtocol
         {
             // One stream per (seed, π): the tasks of a π do not depend on which other π are listed.
             var random = SeededRandom.ForStream(seed ^ BitConverter.DoubleToUInt64Bits(pi), 3);
-            // Build every test task of this π, then score them all in one pass (one segment each).
-            var taskRows = new List<int[]>();
-            var taskLabels = new List<bool[]>();
-            for (var t = 0; t < split.TestClasses.Count; t++)
-            {
-                var normals = split.TestRowsByClass[t];
-                var others = split.TestRowsByClass.Where((_, i) => i != t).SelectMany(r => r).ToArray();
-                var k = Math.Min(AnomalyCount(normals.Length, pi), others.Length);
-                for (var i = 0; i < k; i++)
-                {
-                    var j = i + random.NextInt(others.Length - i);
-                    (others[i], others[j]) = (others[j], others[i]);
-                }
-
-                taskRows.Add([.. normals, .. others.AsSpan(0, k)]);
-                taskLabels.Add([.. Enumerable.Repeat(false, normals.Length), .. Enumerable.Repeat(true, k)]);
-            }
-
-            var segments = BatchSegments.FromLengths(taskRows.Select(r => r.Length).ToArray());
-            var batch = new float[segments.TotalRows * d];
-            var offset = 0;
-            foreach (var rows in taskRows)
-            {
-                foreach (var r in rows)
-                {
-                    x.AsSpan(r * d, d).CopyTo(batch.AsSpan(offset, d));
-                    offset += d;
-                }
-            }
-
-            var acr = scorer.Score(batch, segments, BatchNormMode.Batch);
-            var b1 = scorer.Score(batch, segments, BatchNormMode.Running);
-            var b2 = new float[segments.TotalRows];
-            for (var t = 0; t < taskRows.Count; t++)
-            {
-                RawBatchNormBaseline.Score(batch.AsSpan(segments.Start(t) * d, segments.Length(t) * d), d, b2.AsSpan(segments.Start(t), segments.Length(t)));
-            }
-
             var perMethod = new List<TaskMetrics>[] { [], [], [] };
-            for (var t = 0; t < taskRows.Count; t++)
+            for (var draw = 0; draw < draws; draw++)
             {
-                var start = segments.Start(t);
-                var n = segments.Length(t);
-                var labels = taskLabels[t];
-                var methodScores = new[] { acr, b1, b2 };
-                for (var m = 0; m < methodScores.Length; m++)
-                {
-                    var sc = methodScores[m].AsSpan(start, n).ToArray().Select(v => (double)v).ToArray();
-                    perMethod[m].Add(new TaskMetrics(
-                        split.TestClasses[t], labels.Count(l => !l), labels.Count(l => l),
-                        BinaryMetrics.Auroc(sc, labels), BinaryMetrics.AveragePrecision(sc, labels), BinaryMetrics.F1AtQuantile(sc, labels, pi)));
-                }
-
-                for (var i = 0; i < n; i++)
-                {
-                    scoreRows.Add(new ScoreRow(seed, pi, split.TestClasses[t], taskRows[t][i], labels[i], acr[start + i], b1[start + i], b2[start + i]));
-                }
+                EvaluateDraw(scorer, x, d, split, pi, draw, random, seed, perMethod, draw == 0 ? scoreRows : null);
             }
 
             results.Add(new ContaminationResult(pi, Methods.Select((name, m) => new MethodMetrics(name, perMethod[m])).ToArray()));
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// One draw of the test tasks of one π: for each test class, all its rows plus anomalies drawn without
+    /// replacement from the other test classes; every task scored in one pass (one segment each).
+    /// </summary>
+    private static void EvaluateDraw(ZeroShotScorer scorer, float[] x, int d, ClassSplit split, double pi, int draw, SeededRandom random, ulong seed,
+        List<TaskMetrics>[] perMethod, List<ScoreRow>? scoreRows)
+    {
+        var taskRows = new List<int[]>();
+        var taskLabels = new List<bool[]>();
+        for (var t = 0; t < split.TestClasses.Count; t++)
+        {
+            var normals = split.TestRowsByClass[t];
+            var others = split.TestRowsByClass.Where((_, i) => i != t).SelectMany(r => r).ToArray();
+            var k = Math.Min(AnomalyCount(normals.Length, pi), others.Length);
+            for (var i = 0; i < k; i++)
+            {
+                var j = i + random.NextInt(others.Length - i);
+                (others[i], others[j]) = (others[j], others[i]);
+            }
+
+            taskRows.Add([.. normals, .. others.AsSpan(0, k)]);
+            taskLabels.Add([.. Enumerable.Repeat(false, normals.Length), .. Enumerable.Repeat(true, k)]);
+        }
+
+        var segments = BatchSegments.FromLengths(taskRows.Select(r => r.Length).ToArray());
+        var batch = new float[segments.TotalRows * d];
+        var offset = 0;
+        foreach (var rows in taskRows)
+        {
+            foreach (var r in rows)
+            {
+                x.AsSpan(r * d, d).CopyTo(batch.AsSpan(offset, d));
+                offset += d;
+            }
+        }
+
+        var acr = scorer.Score(batch, segments, BatchNormMode.Batch);
+        var b1 = scorer.Score(batch, segments, BatchNormMode.Running);
+        var b2 = new float[segments.TotalRows];
+        for (var t = 0; t < taskRows.Count; t++)
+        {
+            RawBatchNormBaseline.Score(batch.AsSpan(segments.Start(t) * d, segments.Length(t) * d), d, b2.AsSpan(segments.Start(t), segments.Length(t)));
+        }
+
+        var methodScores = new[] { acr, b1, b2 };
+        for (var t = 0; t < taskRows.Count; t++)
+        {
+            var start = segments.Start(t);
+            var n = segments.Length(t);
+            var labels = taskLabels[t];
+            for (var m = 0; m < methodScores.Length; m++)
+            {
+                var sc = methodScores[m].AsSpan(start, n).ToArray().Select(v => (double)v).ToArray();
+                perMethod[m].Add(new TaskMetrics(
+                    split.TestClasses[t], labels.Count(l => !l), labels.Count(l => l),
+                    BinaryMetrics.Auroc(sc, labels), BinaryMetrics.AveragePrecision(sc, labels), BinaryMetrics.F1AtQuantile(sc, labels, pi), draw));
+            }
+
+            if (scoreRows is not null)
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    scoreRows.Add(new ScoreRow(seed, pi, split.TestClasses[t], taskRows[t][i], labels[i], acr[start + i], b1[start + i], b2[start + i]));
+                }
+            }
+        }
     }
 }

@@ -77,6 +77,7 @@ public static class EvaluationReport
                         {
                             w.WriteStartObject();
                             w.WriteString("testClass", t.TestClass);
+                            w.WriteNumber("draw", t.Draw);
                             w.WriteNumber("normals", t.Normals);
                             w.WriteNumber("anomalies", t.Anomalies);
                             w.WriteNumber("auroc", t.Auroc);
@@ -101,7 +102,10 @@ public static class EvaluationReport
         });
     }
 
-    /// <summary>Writes <c>scores.csv</c>: seed, contamination, batch (the test class), row, label (1 = anomaly), and the ACR, B1 and B2 scores.</summary>
+    /// <summary>
+    /// Writes <c>scores.csv</c>: seed, contamination, batch (the test class), row, label (1 = anomaly), and the ACR,
+    /// B1 and B2 scores, for the first draw of the test tasks (the protocol's own; further draws only enter the metrics).
+    /// </summary>
     /// <param name="path">Destination.</param>
     /// <param name="rows">Scored rows.</param>
     public static void WriteScores(string path, IReadOnlyList<ScoreRow> rows)

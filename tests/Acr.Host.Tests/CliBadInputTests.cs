@@ -176,6 +176,19 @@ public class CliBadInputTests
         AssertUsageError(r, "twice");
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("10001")]
+    public void Test_draws_out_of_range_are_a_usage_error_and_write_nothing(string draws)
+    {
+        using var tmp = new TempDirectory();
+        var data = tmp.Write("d.csv", SyntheticCsv.Make(classes: 4));
+        var outDir = tmp.File("o");
+        var r = CliHarness.Run(["evaluate", "--data", data, "--label", "cls", "--out", outDir, "--test-draws", draws, .. Fast]);
+        AssertUsageError(r, "--test-draws", "between 1 and");
+        Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any());
+    }
+
     [Fact]
     public void Tasks_larger_than_the_data_can_fill_are_a_usage_error()
     {

@@ -51,6 +51,57 @@ public class CliWorkflowTests
     }
 
     [Fact]
+    public void Evaluate_with_several_test_draws_keeps_the_first_draw_and_averages_all()
+    {
+        using var tmp = new TempDirectory();
+        var data = tmp.Write("d.csv", SyntheticCsv.Make(classes: 4, rowsPerClass: 80, features: 5));
+        string[] common = ["evaluate", "--data", data, "--label", "cls", "--seeds", "2", "--iterations", "5", "--tasks", "4", "--task-size", "32",
+            "--contamination", "0.05,0.2", "--quiet"];
+        var one = CliHarness.Run([.. common, "--out", tmp.File("one")]);
+        Assert.True(one.ExitCode == 0, one.Error);
+        var three = CliHarness.Run([.. common, "--out", tmp.File("three"), "--test-draws", "3"]);
+        Assert.True(three.ExitCode == 0, three.Error);
+
+        using var m1 = JsonDocument.Parse(File.ReadAllText(Path.Combine(tmp.File("one"), "metrics.json")));
+        using var m3 = JsonDocument.Parse(File.ReadAllText(Path.Combine(tmp.File("three"), "metrics.json")));
+        Assert.Equal(3, m3.RootElement.GetProperty("config").GetProperty("testDraws").GetInt32());
+        var seeds1 = m1.RootElement.GetProperty("seeds");
+        var seeds3 = m3.RootElement.GetProperty("seeds");
+        var differs = false;
+        for (var s = 0; s < 2; s++)
+        {
+            for (var c = 0; c < 2; c++)
+            {
+                foreach (var method in new[] { "ACR", "B1", "B2" })
+                {
+                    var tasks1 = seeds1[s].GetProperty("contaminations")[c].GetProperty(method).GetProperty("tasks").EnumerateArray().ToArray();
+                    var result3 = seeds3[s].GetProperty("contaminations")[c].GetProperty(method);
+                    var tasks3 = result3.GetProperty("tasks").EnumerateArray().ToArray();
+
+                    // Two test classes × three draws; draw 0 is exactly the one-draw run's tasks.
+                    Assert.Equal(2, tasks1.Length);
+                    Assert.Equal(6, tasks3.Length);
+                    Assert.Equal([0, 0, 1, 1, 2, 2], tasks3.Select(t => t.GetProperty("draw").GetInt32()).ToArray());
+                    for (var t = 0; t < 2; t++)
+                    {
+                        Assert.Equal(tasks1[t].GetProperty("auroc").GetDouble(), tasks3[t].GetProperty("auroc").GetDouble());
+                    }
+
+                    // The seed's mean covers every draw.
+                    var aurocs = tasks3.Select(t => t.GetProperty("auroc").GetDouble()).ToArray();
+                    Assert.Equal(aurocs.Average(), result3.GetProperty("meanAuroc").GetDouble(), 12);
+                    differs |= aurocs.Skip(2).Any(a => a != aurocs[0] && a != aurocs[1]);
+                }
+            }
+        }
+
+        Assert.True(differs, "later draws should pick other anomalies than the first");
+
+        // scores.csv holds the first draw only: the same file as the one-draw run.
+        Assert.Equal(File.ReadAllBytes(Path.Combine(tmp.File("one"), "scores.csv")), File.ReadAllBytes(Path.Combine(tmp.File("three"), "scores.csv")));
+    }
+
+    [Fact]
     public void Unknown_protocol_is_refused()
     {
         using var tmp = new TempDirectory();
