@@ -362,6 +362,11 @@ public abstract class BackendConformanceTests : IDisposable
 
     private static readonly int[] ChannelCounts = [1, 3, 16, 17, 64, 65, 130];
 
+    /// <summary>Input (offset 3, spread 2), γ in [0.5, 1.5], β, running mean and running variance for an n×c batch norm.</summary>
+    private static (float[] X, float[] Gamma, float[] Beta, float[] RunningMean, float[] RunningVariance) BatchNormData(int n, int c) =>
+        (TestData.Random(n * c, c, 2f, 3f), TestData.Random(c, c + 1, 0.5f, 1f), TestData.Random(c, c + 2),
+         TestData.Random(c, c + 3), TestData.Random(c, c + 4, 0.5f, 1f));
+
     [Theory]
     [MemberData(nameof(SegmentLayouts))]
     public void BatchNormForward_matches_reference_with_and_without_running_statistics(string layout)
@@ -371,11 +376,7 @@ public abstract class BackendConformanceTests : IDisposable
         {
             var n = segments.TotalRows;
             var s = segments.Count;
-            var x = TestData.Random(n * c, c, 2f, 3f);
-            var gamma = TestData.Random(c, c + 1, 0.5f, 1f);
-            var beta = TestData.Random(c, c + 2);
-            var runningMean = TestData.Random(c, c + 3);
-            var runningVariance = TestData.Random(c, c + 4, 0.5f, 1f);
+            var (x, gamma, beta, runningMean, runningVariance) = BatchNormData(n, c);
             var garbage = Filled(n * c, float.NaN);
             Compare($"BatchNormForward {layout} C={c}", [M(n, c), V(c), V(c), M(n, c), M(s, c), M(s, c), V(c), V(c)],
                 [x, gamma, beta, garbage, Filled(s * c, float.NaN), Filled(s * c, float.NaN), runningMean, runningVariance],
@@ -395,11 +396,7 @@ public abstract class BackendConformanceTests : IDisposable
         {
             var n = segments.TotalRows;
             var s = segments.Count;
-            var x = TestData.Random(n * c, c, 2f, 3f);
-            var gamma = TestData.Random(c, c + 1, 0.5f, 1f);
-            var beta = TestData.Random(c, c + 2);
-            var runningMean = TestData.Random(c, c + 3);
-            var runningVariance = TestData.Random(c, c + 4, 0.5f, 1f);
+            var (x, gamma, beta, runningMean, runningVariance) = BatchNormData(n, c);
             Compare($"BatchNormForward+ReLU {layout} C={c}", [M(n, c), V(c), V(c), M(n, c), M(s, c), M(s, c), V(c), V(c)],
                 [x, gamma, beta, Filled(n * c, float.NaN), Filled(s * c, float.NaN), Filled(s * c, float.NaN), runningMean, runningVariance],
                 (b, t) => b.BatchNormForward(t[0], segments, t[1], t[2], 1e-5f, Activation.Relu, t[3], t[4], t[5], t[6], t[7], 0.1f));
