@@ -135,7 +135,7 @@ internal static class Commands
 
     public static Command Evaluate(CliContext c)
     {
-        var cmd = new Command("evaluate", "Run an evaluation protocol and write metrics.json, scores.csv and model.safetensors to --out.");
+        var cmd = new Command("evaluate", "Run an evaluation protocol and write metrics.json, scores.csv, model.safetensors and ROC / precision-recall plots (SVG, per π) to --out.");
         var protocol = new Option<string>("--protocol") { Description = "Evaluation protocol.", DefaultValueFactory = _ => "zero-shot-by-class" };
         var outDir = new Option<string>("--out") { Description = "Output folder.", Required = true };
         var seeds = new Option<int>("--seeds") { Description = "Number of seeds.", DefaultValueFactory = _ => 5 };

@@ -26,6 +26,9 @@ internal static class EvaluationRunner
         var modelPath = outputs.Stage("model.safetensors");
         var metricsPath = outputs.Stage("metrics.json");
         var scoresPath = outputs.Stage("scores.csv");
+        var plots = options.Contaminations
+            .Select(pi => (Pi: pi, Roc: outputs.Stage(CurvePlot.RocFileName(pi)), Pr: outputs.Stage(CurvePlot.PrecisionRecallFileName(pi))))
+            .ToArray();
         var config = new ModelConfig
         {
             Detector = detector.Name,
@@ -58,6 +61,13 @@ internal static class EvaluationRunner
         };
         EvaluationReport.WriteMetrics(metricsPath, evaluation, runConfig, RunEnvironment.Capture(backend));
         EvaluationReport.WriteScores(scoresPath, evaluation.Scores);
+        foreach (var (pi, roc, pr) in plots)
+        {
+            var curves = AveragedCurve.ForContamination(evaluation.Scores, pi);
+            CurvePlot.WriteRoc(roc, pi, curves);
+            CurvePlot.WritePrecisionRecall(pr, pi, curves);
+        }
+
         var written = outputs.Commit();
 
         if (!quiet)
@@ -68,6 +78,7 @@ internal static class EvaluationRunner
         context.Console.WriteLine($"model:   {written[0]}");
         context.Console.WriteLine($"metrics: {written[1]}");
         context.Console.WriteLine($"scores:  {written[2]}");
+        context.Console.WriteLine($"plots:   {Path.Combine(outputs.Directory, "roc-pi*.svg")}, pr-pi*.svg (ROC and precision-recall curves per π)");
         return 0;
     }
 

@@ -76,32 +76,15 @@ public static class BinaryMetrics
                 nameof(isAnomaly));
         }
 
-        (double[] sorted, bool[] labels) = SortAscending(scores, isAnomaly);
         double ap = 0;
         double previousRecall = 0;
-        long truePositives = 0;
-        long predicted = 0;
-        int j = sorted.Length - 1;
-        while (j >= 0)
+        WalkThresholds(scores, isAnomaly, (truePositives, flagged) =>
         {
-            int i = j;
-            while (i >= 0 && sorted[i] == sorted[j])
-            {
-                if (labels[i])
-                {
-                    truePositives++;
-                }
-
-                predicted++;
-                i--;
-            }
-
             double recall = (double)truePositives / positives;
-            double precision = (double)truePositives / predicted;
+            double precision = (double)truePositives / flagged;
             ap += (recall - previousRecall) * precision;
             previousRecall = recall;
-            j = i;
-        }
+        });
 
         return ap;
     }
@@ -149,6 +132,91 @@ public static class BinaryMetrics
 
         long denominator = (2 * tp) + fp + fn;
         return denominator == 0 ? 0 : 2.0 * tp / denominator;
+    }
+
+    /// <summary>
+    /// The ROC curve: one point (false-positive rate, true-positive rate) per distinct score threshold, taken
+    /// from the highest down (all samples with a score ≥ the threshold are flagged, so equal scores enter
+    /// together and a tie is a diagonal segment), from (0, 0) to (1, 1). The trapezoidal area under these
+    /// points is exactly <see cref="Auroc"/>.
+    /// </summary>
+    /// <param name="scores">Anomaly scores.</param>
+    /// <param name="isAnomaly">Ground truth, one per score.</param>
+    /// <returns>Both coordinates, non-decreasing, starting at 0 and ending at 1.</returns>
+    /// <exception cref="ArgumentException">Lengths differ, a score is NaN, or one of the classes is absent.</exception>
+    public static (double[] FalsePositiveRate, double[] TruePositiveRate) RocCurve(ReadOnlySpan<double> scores, ReadOnlySpan<bool> isAnomaly)
+    {
+        (int positives, int negatives) = Validate(scores, isAnomaly);
+        if (positives == 0 || negatives == 0)
+        {
+            throw new ArgumentException(
+                $"A ROC curve needs both anomalies and normal samples, but all {scores.Length} samples are {(positives == 0 ? "normal" : "anomalies")}.",
+                nameof(isAnomaly));
+        }
+
+        var fpr = new List<double> { 0 };
+        var tpr = new List<double> { 0 };
+        WalkThresholds(scores, isAnomaly, (tp, flagged) =>
+        {
+            fpr.Add((double)(flagged - tp) / negatives);
+            tpr.Add((double)tp / positives);
+        });
+        return ([.. fpr], [.. tpr]);
+    }
+
+    /// <summary>
+    /// The precision–recall curve: one point (recall, precision) per distinct score threshold from the
+    /// highest down, as in <see cref="AveragePrecision"/> (whose value is Σ (Rₖ − Rₖ₋₁)·Pₖ over these points).
+    /// </summary>
+    /// <param name="scores">Anomaly scores.</param>
+    /// <param name="isAnomaly">Ground truth, one per score.</param>
+    /// <returns>Recall (non-decreasing, ending at 1) and precision, one per distinct score.</returns>
+    /// <exception cref="ArgumentException">Lengths differ, a score is NaN, or there are no anomalies.</exception>
+    public static (double[] Recall, double[] Precision) PrecisionRecallCurve(ReadOnlySpan<double> scores, ReadOnlySpan<bool> isAnomaly)
+    {
+        (int positives, _) = Validate(scores, isAnomaly);
+        if (positives == 0)
+        {
+            throw new ArgumentException($"A precision-recall curve needs at least one anomaly, but all {scores.Length} samples are normal.", nameof(isAnomaly));
+        }
+
+        var recall = new List<double>();
+        var precision = new List<double>();
+        WalkThresholds(scores, isAnomaly, (tp, flagged) =>
+        {
+            recall.Add((double)tp / positives);
+            precision.Add((double)tp / flagged);
+        });
+        return ([.. recall], [.. precision]);
+    }
+
+    /// <summary>
+    /// Calls <paramref name="atThreshold"/>(true positives, flagged samples) for each distinct score from the
+    /// highest down, with every sample scoring at least that much flagged.
+    /// </summary>
+    private static void WalkThresholds(ReadOnlySpan<double> scores, ReadOnlySpan<bool> isAnomaly, Action<long, long> atThreshold)
+    {
+        (double[] sorted, bool[] labels) = SortAscending(scores, isAnomaly);
+        long truePositives = 0;
+        long flagged = 0;
+        int j = sorted.Length - 1;
+        while (j >= 0)
+        {
+            int i = j;
+            while (i >= 0 && sorted[i] == sorted[j])
+            {
+                if (labels[i])
+                {
+                    truePositives++;
+                }
+
+                flagged++;
+                i--;
+            }
+
+            atThreshold(truePositives, flagged);
+            j = i;
+        }
     }
 
     /// <summary>
