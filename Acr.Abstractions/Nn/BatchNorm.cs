@@ -75,7 +75,7 @@ public sealed class BatchNorm : Layer
     {
         BatchNormMode.Batch => context.UpdateRunningStatistics
             ? Ops.BatchNorm(tape, input, context.Segments, Gamma, Beta, Epsilon, RunningMean, RunningVariance, Momentum, activation)
-            : Ops.BatchNorm(tape, input, context.Segments, Gamma, Beta, Epsilon, activation: activation),
+            : Ops.BatchNorm(tape, input, context.Segments, Gamma, Beta, Epsilon, null, null, Momentum, activation),
         BatchNormMode.Running => Activate(tape, Ops.BatchNormInference(tape, input, Gamma, Beta, RunningMean, RunningVariance, Epsilon), activation),
         _ => throw new ArgumentOutOfRangeException(nameof(context), context.Mode, "Unknown batch-norm mode."),
     };

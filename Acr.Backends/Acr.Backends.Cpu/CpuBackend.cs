@@ -413,8 +413,8 @@ public sealed partial class CpuBackend : IComputeBackend
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var chunks = BatchNorm.ForwardChunks(segments.Offsets);
-            var scratch = _doubleScratch.Ensure((2 * chunks * channels) + (2 * statistics));
-            var affine = _floatScratch.Ensure(2 * statistics);
+            var scratch = _doubleScratch.Ensure(checked((2 * chunks * channels) + (2 * statistics)));
+            var affine = _floatScratch.Ensure(checked(2 * statistics));
             var chunkStarts = _intScratch.Ensure(segments.Count + 1);
             fixed (int* offsets = segments.Offsets)
             {

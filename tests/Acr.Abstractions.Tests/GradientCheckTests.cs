@@ -85,7 +85,7 @@ public class GradientCheckTests
                 continue;
             }
 
-            AssertPasses(Check(_backend, leaves, (t, v) => Ops.BatchNorm(t, v[0], segments, v[1], v[2], 1e-5f, activation: Activation.Relu), h: 5e-3));
+            AssertPasses(Check(_backend, leaves, (t, v) => Ops.BatchNorm(t, v[0], segments, v[1], v[2], 1e-5f, null, null, 0.1f, Activation.Relu), h: 5e-3));
             return;
         }
     }

@@ -424,6 +424,16 @@ public abstract class BackendConformanceTests : IDisposable
     }
 
     [Fact]
+    public void BatchNormForward_with_no_channels_writes_nothing_and_does_not_throw()
+    {
+        foreach (var activation in new[] { Activation.None, Activation.Relu })
+        {
+            Backend.BatchNormForward(Mine(4, 0), BatchSegments.FromLengths([2, 2]), Mine(0), Mine(0), 1e-5f, activation,
+                Mine(4, 0), Mine(2, 0), Mine(2, 0), Mine(0), Mine(0), 0.1f);
+        }
+    }
+
+    [Fact]
     public void BatchNormForward_rejects_an_unknown_activation()
     {
         var e = Assert.Throws<ArgumentException>(() => Backend.BatchNormForward(Mine(4, 2), BatchSegments.Whole(4), Mine(2), Mine(2), 1e-5f,

@@ -6,6 +6,24 @@ namespace Acr.Autograd;
 public static partial class Ops
 {
     /// <summary>
+    /// Batch-mode, segment-aware batch norm without an activation: <see cref="BatchNorm(Tape, Variable, BatchSegments, Variable, Variable, float, Tensor?, Tensor?, float, Activation)"/>
+    /// with <see cref="Activation.None"/> (the plugin API 1.0 signature, kept for binary compatibility).
+    /// </summary>
+    /// <param name="tape">The tape.</param>
+    /// <param name="x">Input, N×C.</param>
+    /// <param name="segments">Row segments (TotalRows = N, every segment ≥ 2 rows).</param>
+    /// <param name="gamma">Scale, C.</param>
+    /// <param name="beta">Shift, C.</param>
+    /// <param name="epsilon">Variance epsilon.</param>
+    /// <param name="runningMean">Running mean to update, or null.</param>
+    /// <param name="runningVariance">Running variance to update, or null.</param>
+    /// <param name="momentum">Running-statistics momentum.</param>
+    /// <exception cref="ArgumentException">Shapes do not match, or a segment has fewer than 2 rows.</exception>
+    public static Variable BatchNorm(Tape tape, Variable x, BatchSegments segments, Variable gamma, Variable beta, float epsilon,
+        Tensor? runningMean = null, Tensor? runningVariance = null, float momentum = 0.1f) =>
+        BatchNorm(tape, x, segments, gamma, beta, epsilon, runningMean, runningVariance, momentum, Activation.None);
+
+    /// <summary>
     /// Batch-mode, segment-aware batch norm (see <see cref="IComputeBackend.BatchNormForward(Tensor, BatchSegments, Tensor, Tensor, float, Activation, Tensor, Tensor, Tensor, Tensor?, Tensor?, float)"/>):
     /// each segment of rows is normalised with its own mean and population variance, then scaled by
     /// <paramref name="gamma"/> and shifted by <paramref name="beta"/>, then passed through
@@ -23,9 +41,9 @@ public static partial class Ops
     /// <param name="runningVariance">Running variance to update, or null.</param>
     /// <param name="momentum">Running-statistics momentum.</param>
     /// <param name="activation">Activation fused into the output.</param>
-    /// <exception cref="ArgumentException">Shapes do not match, or a segment has fewer than 2 rows.</exception>
+    /// <exception cref="ArgumentException">Shapes do not match, a segment has fewer than 2 rows, or the activation is unknown.</exception>
     public static Variable BatchNorm(Tape tape, Variable x, BatchSegments segments, Variable gamma, Variable beta, float epsilon,
-        Tensor? runningMean = null, Tensor? runningVariance = null, float momentum = 0.1f, Activation activation = Activation.None)
+        Tensor? runningMean, Tensor? runningVariance, float momentum, Activation activation)
     {
         ArgumentNullException.ThrowIfNull(tape);
         ArgumentNullException.ThrowIfNull(x);

@@ -73,7 +73,7 @@ internal static unsafe class BatchNorm
         }
 
         var chunks = chunkStarts[segments];
-        var width = Math.Min(channels, WideBlock);
+        var width = Math.Max(1, Math.Min(channels, WideBlock));
         var blocks = (channels + width - 1) / width;
         var task = new ForwardTask
         {
