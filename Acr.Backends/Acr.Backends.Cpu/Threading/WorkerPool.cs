@@ -36,6 +36,9 @@ internal sealed unsafe class WorkerPool : IDisposable
     /// <summary>Distance between two threads' cursors, in longs: 128 bytes, so no two share a cache line pair.</summary>
     private const int CursorStride = 16;
 
+    /// <summary>Index of the completion counter in its array: 128 bytes from either end.</summary>
+    private const int CompletedSlot = 32;
+
     private readonly Thread[] _threads;
     private readonly SemaphoreSlim[] _wake;
     private readonly int[] _sleeping;
@@ -50,7 +53,10 @@ internal sealed unsafe class WorkerPool : IDisposable
     private delegate*<void*, int, int, void> _body;
     private void* _state;
     private int _generation;
-    private int _completed;
+
+    // Tasks completed in the current run, at _completed[CompletedSlot]: every task increments it, so it
+    // sits alone in the middle of its array, away from the run fields claimants read and idle workers poll.
+    private readonly int[] _completed = new int[2 * CompletedSlot];
     private volatile bool _disposed;
     private ExceptionDispatchInfo? _error;
 
@@ -116,7 +122,7 @@ internal sealed unsafe class WorkerPool : IDisposable
             // Every cursor is closed, so nobody can claim with the fields written here.
             _body = &Trampoline<TTask>;
             _state = Unsafe.AsPointer(ref task);
-            _completed = 0;
+            _completed[CompletedSlot] = 0;
             _error = null;
             var generation = unchecked(_generation + 1);
             var threads = Threads;
@@ -131,7 +137,7 @@ internal sealed unsafe class WorkerPool : IDisposable
 
             Drain(0);
             var spin = new SpinWait();
-            while (Volatile.Read(ref _completed) != count)
+            while (Volatile.Read(ref _completed[CompletedSlot]) != count)
             {
                 spin.SpinOnce(sleep1Threshold: -1);
             }
@@ -224,7 +230,7 @@ internal sealed unsafe class WorkerPool : IDisposable
                     Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(e), null);
                 }
 
-                Interlocked.Increment(ref _completed);
+                Interlocked.Increment(ref _completed[CompletedSlot]);
             }
         }
     }
