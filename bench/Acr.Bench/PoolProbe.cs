@@ -3,7 +3,7 @@ using Acr.Backends.Cpu.Threading;
 
 namespace Acr.Bench;
 
-/// <summary><c>pool-probe</c>: the cost of one <see cref="WorkerPool.Run{TTask}"/> with trivial tasks.</summary>
+/// <summary><c>pool-probe</c>: the cost of one <see cref="WorkerPool.Run{TTask}(ref TTask, int)"/> with trivial tasks.</summary>
 internal static class PoolProbe
 {
     private struct Spin : IParallelTask

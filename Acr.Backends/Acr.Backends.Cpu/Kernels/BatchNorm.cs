@@ -92,11 +92,11 @@ internal static unsafe class BatchNorm
             Shift = affine + ((nint)segments * channels),
             Relu = relu,
         };
-        var parallel = pool.Threads > 1 && (long)rows * channels >= ForwardParallelThreshold;
+        var parallel = (long)rows * channels >= ForwardParallelThreshold;
 
         // Step 1: per-chunk statistics.
         task.Normalise = false;
-        RunForward(pool, ref task, chunks * blocks, parallel);
+        pool.Run(ref task, chunks * blocks, parallel);
 
         // Step 2: combine each segment's chunks in order (Chan et al.), then the affine map and the outputs.
         var mu = statistics + (2 * (nint)chunks * channels);
@@ -140,7 +140,7 @@ internal static unsafe class BatchNorm
 
         // Step 3: normalise.
         task.Normalise = true;
-        RunForward(pool, ref task, chunks * blocks, parallel);
+        pool.Run(ref task, chunks * blocks, parallel);
 
         if (runningMean is null || runningVariance is null)
         {
@@ -198,20 +198,6 @@ internal static unsafe class BatchNorm
     private static void CopyDoubles(double* source, double* destination, int length) =>
         new ReadOnlySpan<double>(source, length).CopyTo(new Span<double>(destination, length));
 
-    private static void RunForward(WorkerPool pool, ref ForwardTask task, int count, bool parallel)
-    {
-        if (parallel)
-        {
-            pool.Run(ref task, count);
-            return;
-        }
-
-        for (var i = 0; i < count; i++)
-        {
-            task.Execute(i, 0);
-        }
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Inference(WorkerPool pool, float* x, int rows, int channels, float* gamma, float* beta,
         float* runningMean, float* runningVariance, float epsilon, float* y, float* scale)
@@ -248,7 +234,7 @@ internal static unsafe class BatchNorm
             SumDyXhat = partials,
             SumDy = partials + ((nint)segments * channels),
         };
-        Run(pool, ref task, segments * blocks, (long)rows * channels);
+        pool.Run(ref task, segments * blocks, parallel: (long)rows * channels >= ParallelThreshold);
 
         for (var j = 0; j < channels; j++)
         {
@@ -261,22 +247,6 @@ internal static unsafe class BatchNorm
 
             dGamma[j] = (float)((accumulateParameters ? dGamma[j] : 0) + g);
             dBeta[j] = (float)((accumulateParameters ? dBeta[j] : 0) + b);
-        }
-    }
-
-    private static void Run<TTask>(WorkerPool pool, ref TTask task, int count, long elements)
-        where TTask : unmanaged, IParallelTask
-    {
-        if (pool.Threads == 1 || count == 1 || elements < ParallelThreshold)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                task.Execute(i, 0);
-            }
-        }
-        else
-        {
-            pool.Run(ref task, count);
         }
     }
 

@@ -16,7 +16,7 @@ internal static unsafe class Distance
     public static void RowSquaredDistance(WorkerPool pool, float* z, float* center, float* distance, int rows, int columns)
     {
         var task = new ForwardTask { Z = z, Center = center, Distance = distance, Rows = rows, Columns = columns };
-        Run(pool, ref task, Reductions.ChunkCount(rows), (long)rows * columns);
+        pool.Run(ref task, Reductions.ChunkCount(rows), parallel: (long)rows * columns >= ElementWiseDriver.ParallelThreshold);
     }
 
     /// <summary>
@@ -39,7 +39,7 @@ internal static unsafe class Distance
             Rows = rows,
             Columns = columns,
         };
-        Run(pool, ref task, chunks, (long)rows * columns);
+        pool.Run(ref task, chunks, parallel: (long)rows * columns >= ElementWiseDriver.ParallelThreshold);
 
         for (var j = 0; j < columns; j++)
         {
@@ -50,22 +50,6 @@ internal static unsafe class Distance
             }
 
             dCenter[j] = (float)((accumulateCenter ? dCenter[j] : 0) + s);
-        }
-    }
-
-    private static void Run<TTask>(WorkerPool pool, ref TTask task, int count, long elements)
-        where TTask : unmanaged, IParallelTask
-    {
-        if (pool.Threads == 1 || count == 1 || elements < ElementWiseDriver.ParallelThreshold)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                task.Execute(i, 0);
-            }
-        }
-        else
-        {
-            pool.Run(ref task, count);
         }
     }
 

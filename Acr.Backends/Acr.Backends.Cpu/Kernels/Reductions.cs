@@ -26,17 +26,7 @@ internal static unsafe class Reductions
     {
         var chunks = ChunkCount(rows);
         var task = new ColumnSumTask { X = x, Rows = rows, Columns = columns, Partials = partials };
-        if (chunks == 1 || pool.Threads == 1 || (long)rows * columns < ElementWiseDriver.ParallelThreshold)
-        {
-            for (var c = 0; c < chunks; c++)
-            {
-                task.Execute(c, 0);
-            }
-        }
-        else
-        {
-            pool.Run(ref task, chunks);
-        }
+        pool.Run(ref task, chunks, parallel: (long)rows * columns >= ElementWiseDriver.ParallelThreshold);
 
         for (var j = 0; j < columns; j++)
         {

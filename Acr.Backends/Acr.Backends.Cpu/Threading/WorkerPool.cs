@@ -5,7 +5,7 @@ namespace Acr.Backends.Cpu.Threading;
 
 /// <summary>
 /// A small persistent thread team: <c>threads − 1</c> background workers plus the calling thread.
-/// <see cref="Run{TTask}"/> hands out the task indices of one parallel loop and returns as soon as every
+/// <see cref="Run{TTask}(ref TTask, int)"/> hands out the task indices of one parallel loop and returns as soon as every
 /// task has completed. Nothing is allocated per run: the loop body is an unmanaged struct on the caller's
 /// stack, reached through a pointer and a static generic trampoline.
 /// </summary>
@@ -150,6 +150,27 @@ internal sealed unsafe class WorkerPool : IDisposable
             var error = _error;
             _error = null;
             error?.Throw();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Run{TTask}(ref TTask, int)"/> when <paramref name="parallel"/> is set; otherwise every task in
+    /// order on the calling thread (as worker 0). Each task's arithmetic is fixed by the decomposition, so both
+    /// give the same bits: kernels pass their own size threshold as <paramref name="parallel"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Run<TTask>(ref TTask task, int count, bool parallel)
+        where TTask : unmanaged, IParallelTask
+    {
+        if (parallel)
+        {
+            Run(ref task, count);
+            return;
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            task.Execute(i, 0);
         }
     }
 

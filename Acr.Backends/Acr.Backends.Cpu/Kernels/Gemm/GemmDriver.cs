@@ -91,7 +91,7 @@ internal static unsafe class GemmDriver<TKernel>
                     NcPad = ncPad,
                     Groups = (slivers + SliversPerPackTask - 1) / SliversPerPackTask,
                 };
-                RunTasks(pool, threads, ref pack, blocks * pack.Groups);
+                pool.Run(ref pack, blocks * pack.Groups, parallel: threads > 1);
 
                 // Phase 2: compute C in independent blocks of rows × sliver groups.
                 Decompose(m, slivers, threads, out var mc, out var mTasks, out var groups, out var sliversPerGroup);
@@ -110,7 +110,7 @@ internal static unsafe class GemmDriver<TKernel>
                     Groups = groups,
                     SliversPerGroup = sliversPerGroup,
                 };
-                RunTasks(pool, threads, ref compute, mTasks * groups);
+                pool.Run(ref compute, mTasks * groups, parallel: threads > 1);
             }
         }
     }
@@ -143,22 +143,6 @@ internal static unsafe class GemmDriver<TKernel>
 
         sliversPerGroup = (slivers + groups - 1) / groups;
         groups = (slivers + sliversPerGroup - 1) / sliversPerGroup;
-    }
-
-    private static void RunTasks<TTask>(WorkerPool pool, int threads, ref TTask task, int count)
-        where TTask : unmanaged, IParallelTask
-    {
-        if (threads == 1)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                task.Execute(i, 0);
-            }
-        }
-        else
-        {
-            pool.Run(ref task, count);
-        }
     }
 
     /// <summary>K = 0: op(A)·op(B) is the zero matrix, so C = beta·C (zeros when beta is 0, without reading C).</summary>
