@@ -234,10 +234,14 @@ public sealed class ZeroShotByClassProtocol
         {
             // One stream per (seed, π): the tasks of a π do not depend on which other π are listed.
             var random = SeededRandom.ForStream(seed ^ BitConverter.DoubleToUInt64Bits(pi), 3);
+
+            // Each test class's anomaly pool: the rows of the other test classes. Draws shuffle it in place
+            // (a partial Fisher–Yates is uniform from any order), so draw 0 starts from the data order.
+            var anomalyPools = split.TestRowsByClass.Select((_, t) => split.TestRowsByClass.Where((_, i) => i != t).SelectMany(r => r).ToArray()).ToArray();
             var perMethod = new List<TaskMetrics>[] { [], [], [] };
             for (var draw = 0; draw < draws; draw++)
             {
-                EvaluateDraw(scorer, x, d, split, pi, draw, random, seed, perMethod, draw == 0 ? scoreRows : null);
+                EvaluateDraw(scorer, x, d, split, anomalyPools, pi, draw, random, seed, perMethod, draw == 0 ? scoreRows : null);
             }
 
             results.Add(new ContaminationResult(pi, Methods.Select((name, m) => new MethodMetrics(name, perMethod[m])).ToArray()));
@@ -250,15 +254,15 @@ public sealed class ZeroShotByClassProtocol
     /// One draw of the test tasks of one π: for each test class, all its rows plus anomalies drawn without
     /// replacement from the other test classes; every task scored in one pass (one segment each).
     /// </summary>
-    private static void EvaluateDraw(ZeroShotScorer scorer, float[] x, int d, ClassSplit split, double pi, int draw, SeededRandom random, ulong seed,
-        List<TaskMetrics>[] perMethod, List<ScoreRow>? scoreRows)
+    private static void EvaluateDraw(ZeroShotScorer scorer, float[] x, int d, ClassSplit split, int[][] anomalyPools, double pi, int draw,
+        SeededRandom random, ulong seed, List<TaskMetrics>[] perMethod, List<ScoreRow>? scoreRows)
     {
         var taskRows = new List<int[]>();
         var taskLabels = new List<bool[]>();
         for (var t = 0; t < split.TestClasses.Count; t++)
         {
             var normals = split.TestRowsByClass[t];
-            var others = split.TestRowsByClass.Where((_, i) => i != t).SelectMany(r => r).ToArray();
+            var others = anomalyPools[t];
             var k = Math.Min(AnomalyCount(normals.Length, pi), others.Length);
             for (var i = 0; i < k; i++)
             {
