@@ -4,7 +4,7 @@ using Acr.Tensors;
 namespace Acr.Autograd;
 
 /// <summary>
-/// A define-by-run autograd tape over an <see cref="IComputeBackend"/>. Operations in
+/// A define-by-run autograd tape over an <see cref="ComputeBackend"/>. Operations in
 /// <see cref="Ops"/> compute their result at once and, when the tape is recording, append a
 /// <see cref="TapeEntry"/>; <see cref="Backward"/> replays the entries in reverse.
 /// </summary>
@@ -24,7 +24,7 @@ public sealed class Tape : IDisposable
     /// <summary>Creates a tape.</summary>
     /// <param name="backend">The backend every tensor of this tape lives on.</param>
     /// <param name="recording">False for inference: operations run but nothing is recorded and no gradient can be taken.</param>
-    public Tape(IComputeBackend backend, bool recording = true)
+    public Tape(ComputeBackend backend, bool recording = true)
     {
         ArgumentNullException.ThrowIfNull(backend);
         Backend = backend;
@@ -32,7 +32,7 @@ public sealed class Tape : IDisposable
     }
 
     /// <summary>The backend every tensor of this tape lives on.</summary>
-    public IComputeBackend Backend { get; }
+    public ComputeBackend Backend { get; }
 
     /// <summary>Whether operations are recorded for <see cref="Backward"/>.</summary>
     public bool IsRecording { get; }
@@ -154,7 +154,7 @@ public sealed class Tape : IDisposable
             var entry = _entries[i];
             if (entry.Output.HasGrad)
             {
-                entry.Op.Backward(this, entry);
+                entry.Rule.Backward(this, entry);
             }
         }
     }

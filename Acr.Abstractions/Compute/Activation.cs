@@ -6,6 +6,6 @@ public enum Activation
     /// <summary>No activation: the op's own output.</summary>
     None = 0,
 
-    /// <summary><c>max(v, 0)</c>, with NaN mapped to 0, exactly as <see cref="IComputeBackend.Relu"/>.</summary>
+    /// <summary><c>max(v, 0)</c>, with NaN mapped to 0, exactly as <see cref="ReluOp"/>.</summary>
     Relu = 1,
 }

@@ -1,6 +1,6 @@
 namespace Acr.Compute;
 
-/// <summary>The hyperparameters of one Adam step and its 1-based step count (see <see cref="IComputeBackend.AdamUpdate"/>).</summary>
+/// <summary>The hyperparameters of one Adam step and its 1-based step count (see <see cref="AdamUpdateOp"/>).</summary>
 /// <param name="LearningRate">Step size lr.</param>
 /// <param name="Beta1">First-moment decay β1 in [0, 1).</param>
 /// <param name="Beta2">Second-moment decay β2 in [0, 1).</param>

@@ -15,10 +15,13 @@ public interface IBackendProvider
     /// <summary>Every device found, usable or not (probing happens once, on first access).</summary>
     IReadOnlyList<DeviceDescriptor> Devices { get; }
 
+    /// <summary>What the backends this provider creates do with an op they have no kernel for (see <see cref="ComputeBackend.MissingKernelPolicy"/>).</summary>
+    MissingKernelPolicy MissingKernelPolicy { get; }
+
     /// <summary>Creates a backend on <paramref name="device"/>.</summary>
     /// <param name="device">A usable device from <see cref="Devices"/>.</param>
     /// <param name="options">Backend options (e.g. <c>threads</c>); unknown keys are an error.</param>
     /// <exception cref="InvalidOperationException">The device is not usable; the message gives the reason.</exception>
     /// <exception cref="ArgumentException">An option is unknown or malformed.</exception>
-    IComputeBackend Create(DeviceDescriptor device, IReadOnlyDictionary<string, string>? options = null);
+    ComputeBackend Create(DeviceDescriptor device, IReadOnlyDictionary<string, string>? options = null);
 }

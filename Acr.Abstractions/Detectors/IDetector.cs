@@ -25,5 +25,5 @@ public interface IDetector
     /// <param name="spec">Input width, resolved options and seed.</param>
     /// <param name="backend">Where the model's tensors live.</param>
     /// <exception cref="ArgumentException">An option value is invalid; the message names it.</exception>
-    DetectorModel CreateModel(DetectorModelSpec spec, IComputeBackend backend);
+    DetectorModel CreateModel(DetectorModelSpec spec, ComputeBackend backend);
 }

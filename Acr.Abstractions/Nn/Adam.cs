@@ -13,7 +13,7 @@ namespace Acr.Nn;
 public sealed record AdamOptions(float LearningRate = 1e-3f, float Beta1 = 0.9f, float Beta2 = 0.999f, float Epsilon = 1e-8f, float WeightDecay = 0f);
 
 /// <summary>
-/// Adam, one fused backend kernel per parameter per step (see <see cref="IComputeBackend.AdamUpdate"/>).
+/// Adam, one fused backend kernel per parameter per step (see <see cref="AdamUpdateOp"/>).
 /// Parameters whose gradient is empty in a step are skipped, as PyTorch skips <c>grad is None</c>;
 /// each parameter keeps its own step count for bias correction, as PyTorch's <c>state['step']</c>.
 /// </summary>
@@ -28,7 +28,7 @@ public sealed class Adam : IDisposable
     /// <param name="backend">Where the state lives (the parameters' backend).</param>
     /// <param name="parameters">Parameters to optimise.</param>
     /// <param name="options">Hyperparameters.</param>
-    public Adam(IComputeBackend backend, IEnumerable<Parameter> parameters, AdamOptions options)
+    public Adam(ComputeBackend backend, IEnumerable<Parameter> parameters, AdamOptions options)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -41,13 +41,14 @@ public sealed class Adam : IDisposable
         Backend = backend;
         Options = options;
         _parameters = [.. parameters];
-        _m = _parameters.Select(p => backend.Allocate(p.Value.Shape)).ToArray();
-        _v = _parameters.Select(p => backend.Allocate(p.Value.Shape)).ToArray();
+        // Allocate makes no zero promise: the moments start at zero explicitly.
+        _m = _parameters.Select(p => Initializers.Constant(backend, p.Value.Shape, 0f)).ToArray();
+        _v = _parameters.Select(p => Initializers.Constant(backend, p.Value.Shape, 0f)).ToArray();
         _steps = new int[_parameters.Length];
     }
 
     /// <summary>The backend.</summary>
-    public IComputeBackend Backend { get; }
+    public ComputeBackend Backend { get; }
 
     /// <summary>Hyperparameters.</summary>
     public AdamOptions Options { get; }

@@ -17,7 +17,7 @@ public sealed class BatchNorm : Layer
     /// <param name="channels">Number of features C.</param>
     /// <param name="epsilon">Variance epsilon (PyTorch default 1e-5).</param>
     /// <param name="momentum">Running-statistics momentum (PyTorch default 0.1).</param>
-    public BatchNorm(IComputeBackend backend, int channels, float epsilon = 1e-5f, float momentum = 0.1f)
+    public BatchNorm(ComputeBackend backend, int channels, float epsilon = 1e-5f, float momentum = 0.1f)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);

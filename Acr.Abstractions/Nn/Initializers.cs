@@ -13,7 +13,7 @@ public static class Initializers
     /// <param name="low">Inclusive lower bound.</param>
     /// <param name="high">Exclusive upper bound.</param>
     /// <param name="random">The randomness.</param>
-    public static Tensor Uniform(IComputeBackend backend, TensorShape shape, float low, float high, SeededRandom random)
+    public static Tensor Uniform(ComputeBackend backend, TensorShape shape, float low, float high, SeededRandom random)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(random);
@@ -32,7 +32,7 @@ public static class Initializers
     /// <param name="mean">Mean.</param>
     /// <param name="std">Standard deviation.</param>
     /// <param name="random">The randomness.</param>
-    public static Tensor Normal(IComputeBackend backend, TensorShape shape, float mean, float std, SeededRandom random)
+    public static Tensor Normal(ComputeBackend backend, TensorShape shape, float mean, float std, SeededRandom random)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(random);
@@ -49,7 +49,7 @@ public static class Initializers
     /// <param name="backend">Where the tensor lives.</param>
     /// <param name="shape">Its shape.</param>
     /// <param name="value">The value.</param>
-    public static Tensor Constant(IComputeBackend backend, TensorShape shape, float value)
+    public static Tensor Constant(ComputeBackend backend, TensorShape shape, float value)
     {
         ArgumentNullException.ThrowIfNull(backend);
         var t = backend.Allocate(shape);
@@ -57,7 +57,7 @@ public static class Initializers
         return t;
     }
 
-    private static Tensor Upload(IComputeBackend backend, TensorShape shape, float[] values)
+    private static Tensor Upload(ComputeBackend backend, TensorShape shape, float[] values)
     {
         var t = backend.Allocate(shape);
         backend.Upload(values, t);

@@ -14,7 +14,7 @@ public sealed class Linear : Layer
     /// <param name="outFeatures">Output width.</param>
     /// <param name="random">Initialisation randomness.</param>
     /// <param name="bias">Whether to learn a bias.</param>
-    public Linear(IComputeBackend backend, int inFeatures, int outFeatures, SeededRandom random, bool bias = true)
+    public Linear(ComputeBackend backend, int inFeatures, int outFeatures, SeededRandom random, bool bias = true)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inFeatures);

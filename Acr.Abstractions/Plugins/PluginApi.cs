@@ -5,16 +5,18 @@ namespace Acr.Plugins;
 /// it was built against with <see cref="AcrPluginApiAttribute"/>. Rules: the major version changes when
 /// a contract type changes incompatibly (a member removed or its meaning changed, a member without a
 /// default implementation added to an interface plugins implement); the minor version changes when
-/// something is added that old plugins need not know (1.1: the fused <c>IComputeBackend.Linear</c> and
-/// batch norm + activation, with default implementations). A plugin loads when its major equals the host's and its minor is not newer.
+/// something is added that old plugins need not know. A plugin loads when its major equals the host's and its
+/// minor is not newer. History: 1.0 the first contract; 1.1 fused Linear and batch norm + activation;
+/// 2.0 compute contract 2 — the abstract <c>ComputeBackend</c> base with ops as units (<c>ComputeOp</c>,
+/// kernels, host fallback), backend-owned <c>BatchSegments</c>, Int32 tensors, ops and kernels from plugins.
 /// </summary>
 public static class PluginApi
 {
     /// <summary>Major version of the contract.</summary>
-    public const int Major = 1;
+    public const int Major = 2;
 
     /// <summary>Minor version of the contract.</summary>
-    public const int Minor = 1;
+    public const int Minor = 0;
 
     /// <summary>The contract version as <c>Major.Minor</c>.</summary>
     public static Version Version => new(Major, Minor);

@@ -3,51 +3,57 @@ using Acr.Compute;
 namespace Acr.Tensors;
 
 /// <summary>
-/// A dense, row-major float32 tensor living in the memory of one <see cref="IComputeBackend"/>.
-/// A tensor is a handle: its elements are read and written only through its backend
-/// (<see cref="IComputeBackend.Upload"/>, <see cref="IComputeBackend.Download"/> and kernels).
-/// Disposing returns its buffer to the backend's pool.
+/// A dense, row-major tensor of 4-byte elements (<see cref="DataType.Float32"/> by default) living in the
+/// memory of one <see cref="ComputeBackend"/>. A tensor is a handle: its elements are read and written
+/// only through its backend (<see cref="ComputeBackend.Upload(ReadOnlySpan{float}, Tensor)"/>,
+/// <see cref="ComputeBackend.Download(Tensor, Span{float})"/> and the ops). Only a backend creates tensors
+/// (<see cref="ComputeBackend.Allocate"/>).
 /// </summary>
+/// <remarks>
+/// Disposing returns the memory to the backend's pool. It may be called from any thread, also while
+/// work that uses the tensor is still queued: the backend reuses the memory only after that work has
+/// finished (see <see cref="ComputeBackend"/>, "Stream semantics"). Disposing twice is harmless.
+/// </remarks>
 public sealed class Tensor : IDisposable
 {
-    private DeviceBuffer? _buffer;
+    private readonly DeviceBuffer _buffer;
+    private int _disposed;
 
-    /// <summary>Wraps <paramref name="buffer"/> as a tensor of <paramref name="shape"/>. Backends call this; users call <see cref="IComputeBackend.Allocate"/>.</summary>
-    /// <param name="backend">The backend that owns <paramref name="buffer"/>.</param>
-    /// <param name="buffer">Backend memory of at least <c>shape.Length</c> elements.</param>
-    /// <param name="shape">The tensor's shape.</param>
-    /// <exception cref="ArgumentException">The buffer is smaller than the shape.</exception>
-    public Tensor(IComputeBackend backend, DeviceBuffer buffer, TensorShape shape)
+    internal Tensor(ComputeBackend backend, DeviceBuffer buffer, TensorShape shape, DataType dataType)
     {
-        ArgumentNullException.ThrowIfNull(backend);
-        ArgumentNullException.ThrowIfNull(buffer);
-        if (buffer.Capacity < shape.Length)
-        {
-            throw new ArgumentException($"A buffer of {buffer.Capacity} elements cannot hold a tensor of shape {shape}.", nameof(buffer));
-        }
-
         Backend = backend;
         _buffer = buffer;
         Shape = shape;
+        DataType = dataType;
     }
 
     /// <summary>The backend that owns this tensor's memory.</summary>
-    public IComputeBackend Backend { get; }
+    public ComputeBackend Backend { get; }
 
     /// <summary>The tensor's shape.</summary>
     public TensorShape Shape { get; }
 
+    /// <summary>The element type.</summary>
+    public DataType DataType { get; }
+
     /// <summary>Number of elements (<c>Shape.Length</c>).</summary>
     public int Length => Shape.Length;
 
-    /// <summary>The backend memory.</summary>
+    /// <summary>The backend memory; only the owning backend looks inside.</summary>
     /// <exception cref="ObjectDisposedException">The tensor was disposed.</exception>
-    public DeviceBuffer Buffer => _buffer ?? throw new ObjectDisposedException(nameof(Tensor), "This tensor was disposed; its memory went back to the backend's pool.");
+    public DeviceBuffer Buffer => IsDisposed ? throw new ObjectDisposedException(nameof(Tensor), "This tensor was disposed; its memory went back to the backend's pool.") : _buffer;
 
     /// <summary>Whether <see cref="Dispose"/> has been called.</summary>
-    public bool IsDisposed => _buffer is null;
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
-    /// <summary>Downloads the elements to a new array (synchronises with the backend).</summary>
+    /// <summary>
+    /// The buffer even after disposal: work queued before the dispose still runs on it (the release is ordered
+    /// after that work), so a stream that executes later resolves its tensors through this.
+    /// </summary>
+    internal DeviceBuffer QueuedBuffer => _buffer;
+
+    /// <summary>Downloads the elements of a <see cref="DataType.Float32"/> tensor to a new array (waits for the work queued before).</summary>
+    /// <exception cref="ArgumentException">The tensor holds integers.</exception>
     public float[] ToArray()
     {
         var result = new float[Length];
@@ -55,16 +61,24 @@ public sealed class Tensor : IDisposable
         return result;
     }
 
-    /// <summary>Returns the memory to the backend's pool. Idempotent.</summary>
+    /// <summary>Downloads the elements of a <see cref="DataType.Int32"/> tensor to a new array (waits for the work queued before).</summary>
+    /// <exception cref="ArgumentException">The tensor holds floats.</exception>
+    public int[] ToInt32Array()
+    {
+        var result = new int[Length];
+        Backend.Download(this, result);
+        return result;
+    }
+
+    /// <summary>Returns the memory to the backend's pool, ordered after the work already queued on it. Idempotent.</summary>
     public void Dispose()
     {
-        var buffer = Interlocked.Exchange(ref _buffer, null);
-        if (buffer is not null)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            Backend.Release(buffer);
+            Backend.Release(_buffer);
         }
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"Tensor{Shape} on {Backend.Name}";
+    public override string ToString() => DataType == DataType.Float32 ? $"Tensor{Shape} on {Backend.Name}" : $"Tensor{Shape} of {DataType} on {Backend.Name}";
 }

@@ -68,8 +68,17 @@ public readonly struct TensorShape : IEquatable<TensorShape>
     /// <summary>The outermost dimension (rows of a matrix); 1 for a scalar.</summary>
     public int Rows => Rank == 0 ? 1 : _d0;
 
-    /// <summary>Elements per row when the tensor is viewed as a <see cref="Rows"/> × <see cref="Columns"/> matrix (1 for a scalar or a vector).</summary>
-    public int Columns => Rank <= 1 || _d0 == 0 ? 1 : Length / _d0;
+    /// <summary>
+    /// Elements per row when the tensor is viewed as a <see cref="Rows"/> × <see cref="Columns"/> matrix: the
+    /// product of every dimension but the first (1 for a scalar or a vector; a 0×K matrix has K columns).
+    /// </summary>
+    public int Columns => Rank switch
+    {
+        <= 1 => 1,
+        2 => _d1,
+        3 => (int)Math.Min((long)_d1 * _d2, int.MaxValue),
+        _ => (int)Math.Min((long)_d1 * _d2 * _d3, int.MaxValue),
+    };
 
     /// <summary>A scalar shape (rank 0, one element).</summary>
     public static TensorShape Scalar => new([]);

@@ -7,14 +7,19 @@ namespace Acr.Backends.Cpu;
 
 /// <summary>
 /// Provides the CPU backend: one device, <c>cpu:0</c>, always usable. Option <c>threads</c> (an integer
-/// ≥ 1, default <see cref="Environment.ProcessorCount"/>) sets how many threads kernels use.
+/// ≥ 1, default <see cref="Environment.ProcessorCount"/>) sets how many threads kernels use; option
+/// <c>poison</c> (<c>true</c>/<c>false</c>, default false) fills every new allocation with NaN, which finds code that
+/// reads memory it never wrote (the contract makes no zero promise).
 /// </summary>
 public sealed class CpuBackendProvider : IBackendProvider
 {
     /// <summary>The option that sets the number of threads.</summary>
     public const string ThreadsOption = "threads";
 
-    private static readonly string[] ValidOptions = [ThreadsOption];
+    /// <summary>The option that fills new allocations with NaN.</summary>
+    public const string PoisonOption = "poison";
+
+    private static readonly string[] ValidOptions = [ThreadsOption, PoisonOption];
     private readonly Lazy<IReadOnlyList<DeviceDescriptor>> _devices = new(() => [DescribeDevice()]);
 
     /// <inheritdoc />
@@ -27,7 +32,10 @@ public sealed class CpuBackendProvider : IBackendProvider
     public IReadOnlyList<DeviceDescriptor> Devices => _devices.Value;
 
     /// <inheritdoc />
-    public IComputeBackend Create(DeviceDescriptor device, IReadOnlyDictionary<string, string>? options = null)
+    public MissingKernelPolicy MissingKernelPolicy => MissingKernelPolicy.RunReferenceOnHost;
+
+    /// <inheritdoc />
+    public ComputeBackend Create(DeviceDescriptor device, IReadOnlyDictionary<string, string>? options = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         if (!string.Equals(device.Backend, Name, StringComparison.OrdinalIgnoreCase) || device.Index != 0)
@@ -36,25 +44,32 @@ public sealed class CpuBackendProvider : IBackendProvider
         }
 
         var threads = Environment.ProcessorCount;
-        if (options is not null)
+        var poison = false;
+        foreach (var (key, value) in options ?? new Dictionary<string, string>())
         {
-            foreach (var (key, value) in options)
+            if (string.Equals(key, ThreadsOption, StringComparison.OrdinalIgnoreCase))
             {
-                if (!string.Equals(key, ThreadsOption, StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new ArgumentException(
-                        $"Unknown cpu backend option '{key}'. Valid options: {string.Join(", ", ValidOptions)}.", nameof(options));
-                }
-
                 if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out threads) || threads < 1)
                 {
                     throw new ArgumentException(
                         $"The cpu backend option '{ThreadsOption}' must be an integer of at least 1; got '{value}'.", nameof(options));
                 }
             }
+            else if (string.Equals(key, PoisonOption, StringComparison.OrdinalIgnoreCase))
+            {
+                if (!bool.TryParse(value, out poison))
+                {
+                    throw new ArgumentException($"The cpu backend option '{PoisonOption}' must be true or false; got '{value}'.", nameof(options));
+                }
+            }
+            else
+            {
+                throw new ArgumentException(
+                    $"Unknown cpu backend option '{key}'. Valid options: {string.Join(", ", ValidOptions)}.", nameof(options));
+            }
         }
 
-        return new CpuBackend(threads);
+        return new CpuBackend(threads, CpuBackend.GemmKernel.Auto, poison);
     }
 
     /// <summary>Describes the host CPU.</summary>

@@ -34,7 +34,7 @@ public sealed class DeepSvddDetector : IDetector
     ];
 
     /// <inheritdoc />
-    public DetectorModel CreateModel(DetectorModelSpec spec, IComputeBackend backend)
+    public DetectorModel CreateModel(DetectorModelSpec spec, ComputeBackend backend)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(backend);

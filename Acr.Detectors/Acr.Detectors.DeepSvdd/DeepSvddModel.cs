@@ -18,7 +18,7 @@ public sealed class DeepSvddModel : DetectorModel
     /// <summary>Builds and initialises the model from <paramref name="spec"/>.</summary>
     /// <param name="spec">Input width, options (see <see cref="DeepSvddDetector.Options"/>) and seed.</param>
     /// <param name="backend">Where the tensors live.</param>
-    public DeepSvddModel(DetectorModelSpec spec, IComputeBackend backend)
+    public DeepSvddModel(DetectorModelSpec spec, ComputeBackend backend)
         : base(DeepSvddDetector.DetectorName, spec)
     {
         ArgumentNullException.ThrowIfNull(backend);

@@ -82,7 +82,7 @@ internal static class BenchCommand
     internal sealed record BenchResult(string Device, double IterationMsMedian, double IterationMsMin, double AllocatedBytesPerIteration,
         double ScoreRowsPerSecond, double ScoreRowsPerSecondSegmented);
 
-    internal static BenchResult Run(ComponentRegistry registry, IComputeBackend backend, int timed, int warm, int batchRows)
+    internal static BenchResult Run(ComponentRegistry registry, ComputeBackend backend, int timed, int warm, int batchRows)
     {
         var data = EmbeddedDatasets.Letter();
         var split = ClassSplit.ByLabel(data.Labels!);
@@ -119,11 +119,11 @@ internal static class BenchCommand
         Array.Sort(times);
         using var scorer = new ZeroShotScorer(model, backend);
         var rows = Math.Min(batchRows, data.Rows);
-        var one = BatchSegments.Whole(rows);
+        using var one = BatchSegments.Whole(backend, rows);
         var batch = x.AsSpan(0, rows * data.Columns).ToArray();
         var scores = new float[rows];
         var single = Throughput(() => scorer.Score(batch, one, BatchNormMode.Batch, scores), rows);
-        var many = BatchSegments.Uniform(16, rows);
+        using var many = BatchSegments.Uniform(backend, 16, rows);
         var manyRows = new float[16 * batch.Length];
         for (var k = 0; k < 16; k++)
         {

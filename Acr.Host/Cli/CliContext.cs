@@ -29,7 +29,7 @@ internal sealed class CliContext(IAnsiConsole console, TextWriter error, Cancell
 
     public CancellationToken Cancellation { get; } = cancellation;
 
-    public IComputeBackend CreateBackend(ParseResult parse, Option<string> backend, Option<int?> device, Option<int?> threads)
+    public ComputeBackend CreateBackend(ParseResult parse, Option<string> backend, Option<int?> device, Option<int?> threads)
     {
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
         if (parse.GetValue(threads) is { } t)

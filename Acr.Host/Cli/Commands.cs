@@ -75,7 +75,7 @@ internal static class Commands
             command.Add(Threads);
         }
 
-        public IComputeBackend Create(CliContext c, ParseResult p) => c.CreateBackend(p, Backend, Device, Threads);
+        public ComputeBackend Create(CliContext c, ParseResult p) => c.CreateBackend(p, Backend, Device, Threads);
     }
 
     private sealed class DataOptionSet
@@ -339,7 +339,7 @@ internal static class Commands
                     w.WriteLine();
                 }
             });
-            c.Console.WriteLine($"scored {table.Rows} rows in {segments.Count} batch{(segments.Count == 1 ? "" : "es")} ({(bnMode == BatchNormMode.Batch ? "batch mode" : "running statistics")})");
+            c.Console.WriteLine($"scored {table.Rows} rows in {segments.Length} batch{(segments.Length == 1 ? "" : "es")} ({(bnMode == BatchNormMode.Batch ? "batch mode" : "running statistics")})");
             c.Console.WriteLine($"scores: {path}");
             return 0;
         });
@@ -380,7 +380,7 @@ internal static class Commands
         return cmd;
     }
 
-    private static (int[] Order, BatchSegments Segments, string[] BatchIds) Batches(TabularDataset table, int size, BatchNormMode mode)
+    private static (int[] Order, int[] Lengths, string[] BatchIds) Batches(TabularDataset table, int size, BatchNormMode mode)
     {
         if (table.Groups is { } groups)
         {
@@ -393,7 +393,7 @@ internal static class Commands
 
             var order = byGroup.SelectMany(g => g).ToArray();
             var ids = byGroup.SelectMany(g => g.Select(_ => g.Key)).ToArray();
-            return (order, BatchSegments.FromLengths(byGroup.Select(g => g.Count()).ToArray()), ids);
+            return (order, byGroup.Select(g => g.Count()).ToArray(), ids);
         }
 
         if (table.Rows < 2 && mode == BatchNormMode.Batch)
@@ -423,7 +423,7 @@ internal static class Commands
             }
         }
 
-        return (Enumerable.Range(0, table.Rows).ToArray(), BatchSegments.FromLengths([.. lengths]), batchIds);
+        return (Enumerable.Range(0, table.Rows).ToArray(), [.. lengths], batchIds);
     }
 
     /// <summary>

@@ -12,7 +12,7 @@ namespace Acr.Host.Cli;
 /// <summary>Runs the zero-shot-by-class protocol and writes its outputs: shared by 'acr evaluate' and 'acr demo'.</summary>
 internal static class EvaluationRunner
 {
-    public static int Run(CliContext context, TabularDataset data, string detectorName, ZeroShotProtocolOptions options, IComputeBackend backend,
+    public static int Run(CliContext context, TabularDataset data, string detectorName, ZeroShotProtocolOptions options, ComputeBackend backend,
         string outDir, bool quiet, string title)
     {
         var detector = context.Registry.GetDetector(detectorName);

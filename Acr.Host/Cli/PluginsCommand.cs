@@ -1,10 +1,14 @@
 using System.CommandLine;
+using Acr.Compute;
 using Acr.Plugins;
 using Spectre.Console;
 
 namespace Acr.Host.Cli;
 
-/// <summary>'acr plugins': every plugin found, its version and API version, what it registers, its folder, and why any failed.</summary>
+/// <summary>
+/// 'acr plugins': every plugin found, its version and API version, what it registers, its folder, and why any
+/// failed; for each op a plugin brings, how every backend runs it (a kernel, the reference on the host, or refused).
+/// </summary>
 internal static class PluginsCommand
 {
     public static Command Create(CliContext c)
@@ -22,13 +26,18 @@ internal static class PluginsCommand
 
             foreach (var p in catalog.Plugins)
             {
-                var registers = string.Join(", ", p.Detectors.Select(d => $"detector {d}").Concat(p.Backends.Select(b => $"backend {b}")));
+                var registers = string.Join(", ", p.Detectors.Select(d => $"detector {d}").Concat(p.Backends.Select(b => $"backend {b}")).Concat(p.Ops.Select(o => $"op {o}")));
                 c.Console.WriteLine();
                 c.Console.WriteLine($"{p.Name} {p.Version ?? "(version unknown)"}  plugin API {p.ApiVersion ?? "?"}  {(p.IsLoaded ? "loaded" : "FAILED")}");
                 c.Console.WriteLine($"  folder:    {p.Folder}");
                 if (p.IsLoaded)
                 {
                     c.Console.WriteLine($"  registers: {(registers.Length > 0 ? registers : "nothing")}");
+                    foreach (var op in catalog.Registry.PluginOps.Where(o => p.Ops.Contains(o.Name, StringComparer.Ordinal)))
+                    {
+                        var support = catalog.Registry.Backends.Select(b => $"{b.Name}: {Describe(catalog.Registry.SupportOf(op, b))}");
+                        c.Console.WriteLine($"  op {op.Name}: {string.Join("; ", support)}");
+                    }
                 }
                 else
                 {
@@ -40,4 +49,11 @@ internal static class PluginsCommand
         });
         return cmd;
     }
+
+    private static string Describe(KernelSupport support) => support switch
+    {
+        KernelSupport.Kernel => "kernel",
+        KernelSupport.ReferenceOnHost => "reference on the host (correct, slow)",
+        _ => "refused (no kernel; the backend does not run ops on the host)",
+    };
 }

@@ -31,7 +31,7 @@ public static class DetectorOptionResolver
     /// <param name="spec">The resolved spec.</param>
     /// <param name="backend">The backend.</param>
     /// <exception cref="AcrUsageException">An option value the detector refuses.</exception>
-    public static DetectorModel CreateModel(IDetector detector, DetectorModelSpec spec, Acr.Compute.IComputeBackend backend)
+    public static DetectorModel CreateModel(IDetector detector, DetectorModelSpec spec, Acr.Compute.ComputeBackend backend)
     {
         ArgumentNullException.ThrowIfNull(detector);
         try

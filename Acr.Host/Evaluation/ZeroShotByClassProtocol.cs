@@ -143,12 +143,12 @@ public sealed class ZeroShotByClassProtocol
     public static readonly IReadOnlyList<string> Methods = ["ACR", "B1", "B2"];
 
     private readonly IDetector _detector;
-    private readonly IComputeBackend _backend;
+    private readonly ComputeBackend _backend;
 
     /// <summary>Creates the protocol for one detector on one backend.</summary>
     /// <param name="detector">The detector to meta-train.</param>
     /// <param name="backend">The backend.</param>
-    public ZeroShotByClassProtocol(IDetector detector, IComputeBackend backend)
+    public ZeroShotByClassProtocol(IDetector detector, ComputeBackend backend)
     {
         ArgumentNullException.ThrowIfNull(detector);
         ArgumentNullException.ThrowIfNull(backend);
@@ -274,7 +274,7 @@ public sealed class ZeroShotByClassProtocol
             taskLabels.Add([.. Enumerable.Repeat(false, normals.Length), .. Enumerable.Repeat(true, k)]);
         }
 
-        var segments = BatchSegments.FromLengths(taskRows.Select(r => r.Length).ToArray());
+        using var segments = BatchSegments.Create(scorer.Backend, taskRows.Select(r => r.Length).ToArray());
         var batch = new float[segments.TotalRows * d];
         var offset = 0;
         foreach (var rows in taskRows)
@@ -286,8 +286,10 @@ public sealed class ZeroShotByClassProtocol
             }
         }
 
-        var acr = scorer.Score(batch, segments, BatchNormMode.Batch);
-        var b1 = scorer.Score(batch, segments, BatchNormMode.Running);
+        var acr = new float[segments.TotalRows];
+        var b1 = new float[segments.TotalRows];
+        scorer.Score(batch, segments, BatchNormMode.Batch, acr);
+        scorer.Score(batch, segments, BatchNormMode.Running, b1);
         var b2 = new float[segments.TotalRows];
         for (var t = 0; t < taskRows.Count; t++)
         {

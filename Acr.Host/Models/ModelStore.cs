@@ -68,7 +68,7 @@ public static class ModelStore
     /// <param name="backend">Where to put the tensors.</param>
     /// <exception cref="ModelFormatException">The file is not a valid Acr model (the message says why).</exception>
     /// <exception cref="AcrUsageException">The file names a detector no plugin provides.</exception>
-    public static LoadedModel Load(string path, ComponentRegistry registry, IComputeBackend backend)
+    public static LoadedModel Load(string path, ComponentRegistry registry, ComputeBackend backend)
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(backend);

@@ -229,6 +229,7 @@ public sealed class PluginCatalog
 
             var conflicts = staging.Detectors.Select(d => d.Name).Where(n => Registry.OwnerOf(n) is not null)
                 .Concat(staging.Backends.Select(b => b.Name).Where(n => Registry.OwnerOf(n) is not null))
+                .Concat(staging.Ops.Select(o => o.Name).Where(n => Registry.OwnerOf(n) is not null))
                 .Select(n => $"'{n}' (already provided by {Registry.OwnerOf(n)})").ToArray();
             if (conflicts.Length > 0)
             {
@@ -236,20 +237,14 @@ public sealed class PluginCatalog
             }
 
             Registry.CurrentOwner = $"plugin '{info.AssemblyName}'";
-            foreach (var d in staging.Detectors)
-            {
-                Registry.AddDetector(d);
-            }
-
-            foreach (var b in staging.Backends)
-            {
-                Registry.AddBackend(b);
-            }
-
+            staging.CommitTo(Registry);
             Registry.CurrentOwner = "host";
             _contexts.Add(context);
             _plugins.Add(new PluginDescriptor(info.AssemblyName, info.Version.ToString(), apiText, folder,
-                staging.Detectors.Select(d => d.Name).ToArray(), staging.Backends.Select(b => b.Name).ToArray(), null));
+                staging.Detectors.Select(d => d.Name).ToArray(), staging.Backends.Select(b => b.Name).ToArray(), null)
+            {
+                Ops = staging.Ops.Select(o => o.Name).ToArray(),
+            });
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -341,11 +336,16 @@ public sealed class PluginCatalog
         _ => e.Message,
     };
 
+    /// <summary>Collects what a plugin registers so it can be committed all at once, or not at all.</summary>
     private sealed class StagingRegistry : IPluginRegistry
     {
+        private readonly List<Action<ComponentRegistry>> _kernels = [];
+
         public List<IDetector> Detectors { get; } = [];
 
         public List<IBackendProvider> Backends { get; } = [];
+
+        public List<ComputeOp> Ops { get; } = [];
 
         public void AddDetector(IDetector detector)
         {
@@ -375,6 +375,62 @@ public sealed class PluginCatalog
             }
 
             Backends.Add(provider);
+        }
+
+        public void AddOp(ComputeOp op)
+        {
+            if (op is null)
+            {
+                throw new PluginLoadException("registers an op that is null");
+            }
+
+            if (Ops.Any(o => ReferenceEquals(o, op)))
+            {
+                return;
+            }
+
+            if (Ops.Any(o => string.Equals(o.Name, op.Name, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new PluginLoadException($"registers two ops named '{op.Name}'");
+            }
+
+            Ops.Add(op);
+        }
+
+        public void AddKernel<TArgs>(string backend, ComputeOp<TArgs> op, Func<ComputeBackend, IKernel<TArgs>> factory)
+            where TArgs : struct
+        {
+            if (string.IsNullOrWhiteSpace(backend) || op is null || factory is null)
+            {
+                throw new PluginLoadException("registers a kernel without a backend name, an op or a factory");
+            }
+
+            AddOp(op);
+            _kernels.Add(registry => registry.AddKernel(backend, op, factory));
+        }
+
+        /// <summary>Adds everything to <paramref name="registry"/> (after the conflict check).</summary>
+        public void CommitTo(ComponentRegistry registry)
+        {
+            foreach (var d in Detectors)
+            {
+                registry.AddDetector(d);
+            }
+
+            foreach (var b in Backends)
+            {
+                registry.AddBackend(b);
+            }
+
+            foreach (var o in Ops)
+            {
+                registry.AddOp(o);
+            }
+
+            foreach (var k in _kernels)
+            {
+                k(registry);
+            }
         }
     }
 }

@@ -10,6 +10,9 @@ namespace Acr.Host.PluginLoading;
 /// <param name="Error">Why it did not load, or null when it loaded.</param>
 public sealed record PluginDescriptor(string Name, string? Version, string? ApiVersion, string Folder, IReadOnlyList<string> Detectors, IReadOnlyList<string> Backends, string? Error)
 {
+    /// <summary>Names of the ops it declared (with their kernels, if any).</summary>
+    public IReadOnlyList<string> Ops { get; init; } = [];
+
     /// <summary>Whether the plugin loaded and registered its components.</summary>
     public bool IsLoaded => Error is null;
 }

@@ -16,7 +16,7 @@ public sealed record RunEnvironment(string AcrVersion, string Runtime, string Os
 {
     /// <summary>Describes the current process on <paramref name="backend"/>.</summary>
     /// <param name="backend">The backend used.</param>
-    public static RunEnvironment Capture(IComputeBackend backend)
+    public static RunEnvironment Capture(ComputeBackend backend)
     {
         ArgumentNullException.ThrowIfNull(backend);
         return new RunEnvironment(ModelStore.AcrVersion, RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription,

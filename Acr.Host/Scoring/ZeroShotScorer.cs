@@ -19,13 +19,17 @@ public sealed class ZeroShotScorer : IDisposable
     /// <summary>Creates a scorer for <paramref name="model"/>.</summary>
     /// <param name="model">A trained model.</param>
     /// <param name="backend">The model's backend.</param>
-    public ZeroShotScorer(DetectorModel model, IComputeBackend backend)
+    public ZeroShotScorer(DetectorModel model, ComputeBackend backend)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(backend);
         _model = model;
         _tape = new Tape(backend, recording: false);
+        Backend = backend;
     }
+
+    /// <summary>The backend the model lives on (batches' segments are created on it).</summary>
+    public ComputeBackend Backend { get; }
 
     /// <summary>
     /// Scores rows grouped into consecutive batches. In <see cref="BatchNormMode.Batch"/> mode (ACR)
@@ -33,7 +37,7 @@ public sealed class ZeroShotScorer : IDisposable
     /// (baseline B1) by the running statistics from training.
     /// </summary>
     /// <param name="rows">Row-major features, batches.TotalRows × features (already preprocessed).</param>
-    /// <param name="batches">The batches (segments); each needs ≥ 2 rows in batch mode.</param>
+    /// <param name="batches">The batches (segments, on <see cref="Backend"/>); each needs ≥ 2 rows in batch mode.</param>
     /// <param name="mode">Batch-norm mode.</param>
     /// <param name="scores">Output, one score per row.</param>
     public void Score(ReadOnlySpan<float> rows, BatchSegments batches, BatchNormMode mode, Span<float> scores)
@@ -63,13 +67,13 @@ public sealed class ZeroShotScorer : IDisposable
         _tape.Backend.Download(terms.Score.Value, scores);
     }
 
-    /// <summary>Convenience overload returning a new array.</summary>
+    /// <summary>Scores rows grouped into consecutive batches of the given lengths; returns one score per row.</summary>
     /// <param name="rows">Row-major features.</param>
-    /// <param name="batches">The batches.</param>
+    /// <param name="batchLengths">Rows per batch, in order.</param>
     /// <param name="mode">Batch-norm mode.</param>
-    public float[] Score(ReadOnlySpan<float> rows, BatchSegments batches, BatchNormMode mode)
+    public float[] Score(ReadOnlySpan<float> rows, ReadOnlySpan<int> batchLengths, BatchNormMode mode)
     {
-        ArgumentNullException.ThrowIfNull(batches);
+        using var batches = BatchSegments.Create(Backend, batchLengths);
         var scores = new float[batches.TotalRows];
         Score(rows, batches, mode, scores);
         return scores;

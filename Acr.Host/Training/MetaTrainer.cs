@@ -11,11 +11,11 @@ namespace Acr.Host.Training;
 /// </summary>
 public sealed class MetaTrainer
 {
-    private readonly IComputeBackend _backend;
+    private readonly ComputeBackend _backend;
 
     /// <summary>Creates a trainer on <paramref name="backend"/>.</summary>
     /// <param name="backend">Where the model lives.</param>
-    public MetaTrainer(IComputeBackend backend)
+    public MetaTrainer(ComputeBackend backend)
     {
         ArgumentNullException.ThrowIfNull(backend);
         _backend = backend;

@@ -14,7 +14,7 @@ namespace Acr.Host.Training;
 /// </summary>
 public sealed class MetaTrainingSession : IDisposable
 {
-    private readonly IComputeBackend _backend;
+    private readonly ComputeBackend _backend;
     private readonly DetectorModel _model;
     private readonly TaskSampler _sampler;
     private readonly Tape _tape;
@@ -23,6 +23,7 @@ public sealed class MetaTrainingSession : IDisposable
     private readonly float[] _isAnomaly;
     private readonly float[] _weights;
     private readonly float[] _lossHost = new float[1];
+    private readonly BatchSegments _segments;
     private readonly ForwardContext _context;
     private readonly int _rows;
     private readonly int _features;
@@ -34,7 +35,7 @@ public sealed class MetaTrainingSession : IDisposable
     /// <param name="model">The model to train in place.</param>
     /// <param name="sampler">Draws the tasks.</param>
     /// <param name="options">Tasks, task size, optimizer.</param>
-    public MetaTrainingSession(IComputeBackend backend, DetectorModel model, TaskSampler sampler, MetaTrainingOptions options)
+    public MetaTrainingSession(ComputeBackend backend, DetectorModel model, TaskSampler sampler, MetaTrainingOptions options)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(model);
@@ -52,7 +53,8 @@ public sealed class MetaTrainingSession : IDisposable
         _features = model.Spec.InputFeatures;
         _tasks = options.TasksPerIteration;
         _rows = _tasks * options.TaskSize;
-        _context = ForwardContext.Training(BatchSegments.Uniform(_tasks, options.TaskSize));
+        _segments = BatchSegments.Uniform(backend, _tasks, options.TaskSize);
+        _context = ForwardContext.Training(_segments);
         _batch = new float[_rows * _features];
         _isAnomaly = new float[_rows];
         _weights = new float[_rows];
@@ -89,10 +91,11 @@ public sealed class MetaTrainingSession : IDisposable
         return _lossHost[0];
     }
 
-    /// <summary>Releases the tape and the optimizer state (not the model).</summary>
+    /// <summary>Releases the tape, the optimizer state and the segments (not the model).</summary>
     public void Dispose()
     {
         _tape.Dispose();
         _adam.Dispose();
+        _segments.Dispose();
     }
 }

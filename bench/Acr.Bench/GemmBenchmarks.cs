@@ -1,4 +1,5 @@
 using Acr.Backends.Cpu;
+using Acr.Compute;
 using Acr.Tensors;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;

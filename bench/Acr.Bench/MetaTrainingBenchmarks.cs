@@ -23,7 +23,7 @@ namespace Acr.Bench;
 [MemoryDiagnoser]
 public class MetaTrainingBenchmarks
 {
-    private IComputeBackend _backend = null!;
+    private ComputeBackend _backend = null!;
     private DetectorModel _model = null!;
     private MetaTrainingSession _session = null!;
     private ZeroShotScorer _scorer = null!;
@@ -50,7 +50,7 @@ public class MetaTrainingBenchmarks
         _scorer = new ZeroShotScorer(_model, _backend);
         _scoreBatch = x.AsSpan(0, 1000 * data.Columns).ToArray();
         _scores = new float[1000];
-        _one = BatchSegments.Whole(1000);
+        _one = BatchSegments.Whole(_backend, 1000);
     }
 
     [Benchmark(Description = "meta-training step, 32 tasks x 256 rows")]

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Acr.Backends.Cpu;
+using Acr.Compute;
 using Acr.Tensors;
 
 namespace Acr.Bench;

@@ -18,7 +18,7 @@ internal static class QuickKernels
         var threads = args.Length >= 2 && args[0] == "--threads" ? int.Parse(args[1], CultureInfo.InvariantCulture) : Environment.ProcessorCount;
         using var backend = new CpuBackend(threads);
         const int n = 8192, c = 128, p = 1 << 20;
-        var segments = BatchSegments.Uniform(64, 128);
+        using var segments = BatchSegments.Uniform(backend, 64, 128);
         Tensor Random(params int[] shape)
         {
             var t = backend.Allocate(new TensorShape(shape));
@@ -34,7 +34,7 @@ internal static class QuickKernels
         const double matrix = n * c * 4.0;
         var cases = new (string Name, double Bytes, Action Op)[]
         {
-            ("BatchNormForward 8192x128 /64 segs", 2 * matrix, () => backend.BatchNormForward(x, segments, gamma, beta, 1e-5f, y, mean, inv, rm, rv, 0.1f)),
+            ("BatchNormForward 8192x128 /64 segs", 2 * matrix, () => backend.BatchNormForward(x, segments, gamma, beta, 1e-5f, Activation.None, y, mean, inv, rm, rv, 0.1f)),
             ("BatchNormBackward 8192x128 /64 segs", 3 * matrix, () => backend.BatchNormBackward(x, dy, segments, gamma, mean, inv, dx, false, dg, db, false)),
             ("BatchNormInference 8192x128", 2 * matrix, () => backend.BatchNormInference(x, gamma, beta, rm, rv, 1e-5f, y)),
             ("AddRowVector 8192x128 in place", 2 * matrix, () => backend.AddRowVector(y, beta, y)),

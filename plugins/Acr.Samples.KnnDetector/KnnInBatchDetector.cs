@@ -29,7 +29,7 @@ public sealed class KnnInBatchDetector : IDetector
     ];
 
     /// <inheritdoc />
-    public DetectorModel CreateModel(DetectorModelSpec spec, IComputeBackend backend)
+    public DetectorModel CreateModel(DetectorModelSpec spec, ComputeBackend backend)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(backend);

@@ -1,11 +1,11 @@
 using Acr.Plugins;
 
-// Declares the oldest contract that has everything this plugin uses (1.0), so it loads on every 1.x host.
-[assembly: AcrPluginApi(1, 0)]
+// Declares the oldest contract that has everything this plugin uses (2.0: ops and kernels from plugins).
+[assembly: AcrPluginApi(2, 0)]
 
 namespace Acr.Samples.KnnDetector;
 
-/// <summary>The plugin's entry point: registers the kNN-in-batch detector.</summary>
+/// <summary>The plugin's entry point: the kNN-in-batch detector, its op and the op's CPU kernel.</summary>
 public sealed class KnnPlugin : IAcrPlugin
 {
     /// <inheritdoc />
@@ -13,5 +13,7 @@ public sealed class KnnPlugin : IAcrPlugin
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry.AddDetector(new KnnInBatchDetector());
+        registry.AddOp(KnnScoresOp.Instance);
+        registry.AddKernel("cpu", KnnScoresOp.Instance, backend => new KnnScoresCpuKernel(backend));
     }
 }

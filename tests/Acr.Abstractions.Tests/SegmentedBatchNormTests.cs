@@ -17,7 +17,7 @@ public class SegmentedBatchNormTests
     public static TheoryData<string, int[]> Cases()
     {
         var data = new TheoryData<string, int[]>();
-        foreach (var backend in new[] { "reference", "cpu" })
+        foreach (var backend in new[] { "reference", "cpu", "queued-device" })
         {
             data.Add(backend, [256, 256, 256, 256]);
             data.Add(backend, [2, 3, 17, 64, 5]);
@@ -27,7 +27,12 @@ public class SegmentedBatchNormTests
         return data;
     }
 
-    private static IComputeBackend Create(string name) => name == "cpu" ? new CpuBackendProvider().Create(new CpuBackendProvider().Devices[0]) : new ReferenceBackend();
+    private static ComputeBackend Create(string name) => name switch
+    {
+        "cpu" => new CpuBackendProvider().Create(new CpuBackendProvider().Devices[0]),
+        "queued-device" => new QueuedDeviceBackend(),
+        _ => new ReferenceBackend(),
+    };
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -36,7 +41,7 @@ public class SegmentedBatchNormTests
         using var backend = Create(backendName);
         const int channels = 37;
         var rng = new SeededRandom(11);
-        var segments = BatchSegments.FromLengths(lengths);
+        using var segments = BatchSegments.Create(backend, lengths);
         var n = segments.TotalRows;
         var x = Enumerable.Range(0, n * channels).Select(_ => (float)(3 + (2 * rng.NextNormal()))).ToArray();
         var dy = Enumerable.Range(0, n * channels).Select(_ => (float)rng.NextNormal()).ToArray();
@@ -55,7 +60,8 @@ public class SegmentedBatchNormTests
         for (var s = 0; s < segments.Count; s++)
         {
             var range = (segments.Start(s) * channels)..((segments.Start(s) + segments.Length(s)) * channels);
-            var (ys, dxs, dgs, dbs, rm, rv) = Pass(backend, x[range], dy[range], gamma, beta, BatchSegments.Whole(segments.Length(s)), channels, meanState, varState);
+            using var one = BatchSegments.Whole(backend, segments.Length(s));
+            var (ys, dxs, dgs, dbs, rm, rv) = Pass(backend, x[range], dy[range], gamma, beta, one, channels, meanState, varState);
             ys.CopyTo(yRef.AsSpan(range));
             dxs.CopyTo(dxRef.AsSpan(range));
             for (var j = 0; j < channels; j++)
@@ -76,7 +82,7 @@ public class SegmentedBatchNormTests
     }
 
     private static (float[] Y, float[] Dx, float[] DGamma, float[] DBeta, float[] RunMean, float[] RunVar) Pass(
-        IComputeBackend backend, float[] x, float[] dy, float[] gamma, float[] beta, BatchSegments segments, int channels,
+        ComputeBackend backend, float[] x, float[] dy, float[] gamma, float[] beta, BatchSegments segments, int channels,
         float[]? runMean = null, float[]? runVar = null)
     {
         using var tape = new Tape(backend);

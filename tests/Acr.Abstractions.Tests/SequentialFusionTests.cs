@@ -21,8 +21,8 @@ public class SequentialFusionTests
     [MemberData(nameof(Backends))]
     public void Fused_sequential_equals_the_layers_applied_one_by_one(string backendName)
     {
-        using IComputeBackend backend = backendName == "cpu" ? new CpuBackend(2) : new ReferenceBackend();
-        var segments = BatchSegments.FromLengths([5, 9, 2]);
+        using ComputeBackend backend = backendName == "cpu" ? new CpuBackend(2) : new ReferenceBackend();
+        using var segments = BatchSegments.Create(backend, [5, 9, 2]);
         var rng = new SeededRandom(3);
         var x = Enumerable.Range(0, segments.TotalRows * 6).Select(_ => (float)rng.NextNormal()).ToArray();
 
@@ -37,7 +37,7 @@ public class SequentialFusionTests
     }
 
     /// <summary>One training step's forward and backward; returns the output, every gradient and the running statistics.</summary>
-    private static List<(string Name, float[] Values)> Run(IComputeBackend backend, BatchSegments segments, float[] x, bool oneByOne)
+    private static List<(string Name, float[] Values)> Run(ComputeBackend backend, BatchSegments segments, float[] x, bool oneByOne)
     {
         var init = new SeededRandom(9);
         using var network = new Sequential(

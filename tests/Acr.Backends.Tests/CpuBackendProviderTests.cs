@@ -48,6 +48,8 @@ public sealed class CpuBackendProviderTests
             Assert.Throws<ArgumentException>(() => provider.Create(device, new Dictionary<string, string> { ["threads"] = bad }));
         }
 
+        Assert.Throws<ArgumentException>(() => provider.Create(device, new Dictionary<string, string> { ["poison"] = "maybe" }));
+
         Assert.Throws<ArgumentException>(() => provider.Create(device with { Index = 1 }));
     }
 }

@@ -1,13 +1,15 @@
 using Acr.Backends.Cpu;
+using Acr.Compute;
 using Acr.Tensors;
+using Acr.Testing;
 
 namespace Acr.Backends.Tests;
 
-/// <summary>The CPU backend's buffer pool: reuse, zeroing, and no managed allocation in a steady loop.</summary>
+/// <summary>The CPU backend's buffer pool: reuse, the poison option, and no managed allocation in a steady loop.</summary>
 public sealed class CpuBufferPoolTests
 {
     /// <summary>
-    /// The one unavoidable allocation of <see cref="CpuBackend.Allocate"/>: the <see cref="Tensor"/> handle
+    /// The one unavoidable allocation of <see cref="ComputeBackend.Allocate"/>: the <see cref="Tensor"/> handle
     /// itself (a sealed class of the contract, not reusable once disposed), about 56 bytes on x64.
     /// </summary>
     private const int TensorHandleBytes = 64;
@@ -46,21 +48,22 @@ public sealed class CpuBufferPoolTests
         using var a = TestData.Tensor(backend, TensorShape.Matrix(256, 256), TestData.Random(256 * 256, 1));
         using var b = TestData.Tensor(backend, TensorShape.Matrix(256, 256), TestData.Random(256 * 256, 2));
         using var c = backend.Allocate(TensorShape.Matrix(256, 256));
+        using var d = TestData.Filled(backend, TensorShape.Matrix(256, 256), 0f);
         using var v = TestData.Tensor(backend, TensorShape.Vector(256), TestData.Random(256, 3));
         using var mean = backend.Allocate(TensorShape.Matrix(2, 256));
         using var inv = backend.Allocate(TensorShape.Matrix(2, 256));
         using var dg = backend.Allocate(TensorShape.Vector(256));
         using var db = backend.Allocate(TensorShape.Vector(256));
-        var segments = Acr.Compute.BatchSegments.Uniform(2, 128);
+        using var segments = BatchSegments.Uniform(backend, 2, 128);
         void Step()
         {
             backend.Gemm(false, true, 1f, a, b, 0f, c);
             backend.Gemm(true, false, 1f, a, b, 1f, c);
-            backend.BatchNormForward(a, segments, v, v, 1e-5f, c, mean, inv, dg, db, 0.1f);
+            backend.BatchNormForward(a, segments, v, v, 1e-5f, Activation.Relu, c, mean, inv, dg, db, 0.1f);
             backend.BatchNormBackward(a, b, segments, v, mean, inv, c, true, dg, db, true);
             backend.ColumnSum(a, v, true);
             backend.Relu(a, c);
-            backend.AdamUpdate(c, a, b, b, new Acr.Compute.AdamStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1));
+            backend.AdamUpdate(c, a, b, d, new AdamStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1));
         }
 
         // Warm up past tiered compilation (call counting, on-stack replacement), which allocates runtime data.
@@ -81,17 +84,25 @@ public sealed class CpuBufferPoolTests
     }
 
     [Fact]
-    public void A_reused_buffer_comes_back_zeroed()
+    public void A_disposed_buffer_is_reused_and_the_poison_option_fills_new_and_reused_buffers_with_NaN()
     {
-        using var backend = new CpuBackend(1);
+        using var backend = new CpuBackend(1, CpuBackend.GemmKernel.Auto, poisonAllocations: true);
         var shape = new TensorShape(33, 17);
         var first = backend.Allocate(shape);
-        backend.Fill(first, float.NaN);
+        Assert.All(first.ToArray(), x => Assert.True(float.IsNaN(x)));
+        backend.Fill(first, 1f);
         var buffer = first.Buffer;
         first.Dispose();
         using var second = backend.Allocate(shape);
         Assert.Same(buffer, second.Buffer);
-        Assert.All(second.ToArray(), x => Assert.Equal(0f, x));
+        Assert.All(second.ToArray(), x => Assert.True(float.IsNaN(x)));
+
+        var poisoned = (CpuBackend)new CpuBackendProvider().Create(new CpuBackendProvider().Devices[0], new Dictionary<string, string> { ["poison"] = "true" });
+        using (poisoned)
+        {
+            using var t = poisoned.Allocate(new TensorShape(5));
+            Assert.All(t.ToArray(), x => Assert.True(float.IsNaN(x)));
+        }
     }
 
     [Fact]

@@ -38,6 +38,9 @@ public sealed unsafe class CpuBuffer : DeviceBuffer
     /// <summary>The whole buffer as a span.</summary>
     internal Span<float> Span => _storage.AsSpan(_offset, Capacity);
 
+    /// <summary>The whole buffer as bytes.</summary>
+    internal Span<byte> Bytes => MemoryMarshal.AsBytes(Span);
+
     /// <summary>Whether the buffer currently sits in the pool (guards against a double release).</summary>
     internal bool IsPooled { get; set; }
 }

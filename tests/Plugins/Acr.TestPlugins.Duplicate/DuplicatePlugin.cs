@@ -19,6 +19,6 @@ public sealed class DuplicatePlugin : IAcrPlugin
 
         public IReadOnlyList<DetectorOption> Options => [];
 
-        public DetectorModel CreateModel(DetectorModelSpec spec, IComputeBackend backend) => throw new NotSupportedException("never loaded");
+        public DetectorModel CreateModel(DetectorModelSpec spec, ComputeBackend backend) => throw new NotSupportedException("never loaded");
     }
 }

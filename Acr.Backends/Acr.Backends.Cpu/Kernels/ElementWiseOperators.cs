@@ -1,57 +1,9 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using Acr.Backends.Cpu.Threading;
 
 namespace Acr.Backends.Cpu.Kernels;
 
-/// <summary>
-/// Element-wise kernels: ReLU and its backward, the shifted reciprocal and its backward, Axpy and
-/// AddRowVector. Each is an operator struct run by <see cref="ElementWiseDriver"/> or <see cref="RowBroadcastDriver"/>.
-/// </summary>
-internal static unsafe class ElementWise
-{
-    /// <summary><c>y = x &gt; 0 ? x : 0</c> (NaN maps to 0).</summary>
-    public static void Relu(WorkerPool pool, float* x, float* y, int n) =>
-        ElementWiseDriver.Unary<ReluOperator>(pool, x, y, n);
-
-    /// <summary><c>dx = (accumulate ? dx : 0) + (y &gt; 0 ? dy : 0)</c>.</summary>
-    public static void ReluBackward(WorkerPool pool, float* y, float* dy, float* dx, int n, bool accumulate)
-    {
-        if (accumulate)
-        {
-            ElementWiseDriver.Ternary<ReluBackwardAccumulateOperator>(pool, y, dy, dx, dx, n);
-        }
-        else
-        {
-            ElementWiseDriver.Binary<ReluBackwardOperator>(pool, y, dy, dx, n);
-        }
-    }
-
-    /// <summary><c>y = 1 / (x + epsilon)</c>.</summary>
-    public static void ShiftedReciprocal(WorkerPool pool, float* x, float epsilon, float* y, int n) =>
-        ElementWiseDriver.BinaryScalar<ShiftedReciprocalOperator>(pool, x, epsilon, y, n);
-
-    /// <summary><c>dx = (accumulate ? dx : 0) − dy·y²</c>.</summary>
-    public static void ShiftedReciprocalBackward(WorkerPool pool, float* y, float* dy, float* dx, int n, bool accumulate)
-    {
-        if (accumulate)
-        {
-            ElementWiseDriver.Ternary<ShiftedReciprocalBackwardAccumulateOperator>(pool, y, dy, dx, dx, n);
-        }
-        else
-        {
-            ElementWiseDriver.Binary<ShiftedReciprocalBackwardOperator>(pool, y, dy, dx, n);
-        }
-    }
-
-    /// <summary><c>y[i, j] = x[i, j] + v[j]</c>.</summary>
-    public static void AddRowVector(WorkerPool pool, float* x, float* v, float* y, int rows, int columns) =>
-        RowBroadcastDriver.Run<AddRowOperator>(pool, x, v, v, v, y, rows, columns);
-
-    /// <summary><c>y = y + alpha·x</c>.</summary>
-    public static void Axpy(WorkerPool pool, float alpha, float* x, float* y, int n) =>
-        ElementWiseDriver.TernaryScalar<AxpyOperator>(pool, x, y, alpha, y, n);
-}
+// The element-wise operators of ReLU (and backward), the shifted reciprocal (and backward), Axpy and the
+// row-vector add; run by ElementWiseDriver and RowBroadcastDriver from the kernels in Ops/.
 
 /// <summary>ReLU: <c>x &gt; 0 ? x : 0</c>, so NaN and −0 map to +0.</summary>
 internal readonly struct ReluOperator : IUnaryOperator

@@ -2,10 +2,10 @@ using System.Globalization;
 using Acr.Compute;
 using Acr.Tensors;
 
-namespace Acr.Backends.Tests;
+namespace Acr.Testing;
 
-/// <summary>Random inputs and tolerance checks shared by the backend tests.</summary>
-internal static class TestData
+/// <summary>Random inputs and tolerance checks shared by the test projects.</summary>
+public static class TestData
 {
     /// <summary><paramref name="n"/> values uniform in <c>[offset − scale, offset + scale)</c> from a fixed seed.</summary>
     public static float[] Random(int n, int seed, float scale = 1f, float offset = 0f)
@@ -21,16 +21,22 @@ internal static class TestData
     }
 
     /// <summary>A tensor of <paramref name="backend"/> holding <paramref name="values"/>.</summary>
-    public static Tensor Tensor(IComputeBackend backend, TensorShape shape, float[] values)
+    public static Tensor Tensor(ComputeBackend backend, TensorShape shape, float[] values)
     {
         var t = backend.Allocate(shape);
         backend.Upload(values, t);
         return t;
     }
 
-    /// <summary>
-    /// Asserts <c>|actual − expected| ≤ tolerance·(1 + |expected|)</c> element-wise (NaN only matches NaN).
-    /// </summary>
+    /// <summary>A tensor of <paramref name="backend"/> filled with <paramref name="value"/>.</summary>
+    public static Tensor Filled(ComputeBackend backend, TensorShape shape, float value)
+    {
+        var t = backend.Allocate(shape);
+        backend.Fill(t, value);
+        return t;
+    }
+
+    /// <summary>Asserts <c>|actual − expected| ≤ tolerance·(1 + |expected|)</c> element-wise (NaN only matches NaN).</summary>
     public static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double tolerance, string what)
     {
         Assert.Equal(expected.Length, actual.Length);

@@ -1,0 +1,182 @@
+using Acr.Autograd;
+using Acr.Compute;
+using Acr.Numerics;
+using Acr.Tensors;
+
+namespace Acr.Compute
+{
+    /// <summary><c>y[i] = x[i] &gt; 0 ? x[i] : 0</c>, so NaN and −0 map to +0. y has x's length and may be x.</summary>
+    public sealed class ReluOp : ComputeOp<ReluOp.Args>
+    {
+        private ReluOp()
+            : base("relu")
+        {
+        }
+
+        /// <summary>The op.</summary>
+        public static ReluOp Instance { get; } = new();
+
+        /// <summary>The arguments.</summary>
+        /// <param name="X">Input.</param>
+        /// <param name="Y">Output of the same length (may be X).</param>
+        public readonly record struct Args(Tensor X, Tensor Y);
+
+        /// <inheritdoc />
+        protected internal override void Validate(OpValidator check, in Args a)
+        {
+            check.Floats(a.X, "x");
+            check.Floats(a.Y, "y");
+            check.SameLength(a.Y, a.X, "y", "x");
+        }
+
+        /// <inheritdoc />
+        protected internal override void Reference(in Args a, HostTensors host)
+        {
+            var X = host.Read(a.X);
+            var Y = host.Write(a.Y);
+            for (var i = 0; i < X.Length; i++)
+            {
+                Y[i] = X[i] > 0 ? X[i] : 0;
+            }
+        }
+
+        /// <summary>Every sweep length, with NaN, −0 and ±∞ among the inputs, out of place and in place; exact.</summary>
+        protected override IEnumerable<OpSample<Args>> Samples()
+        {
+            foreach (var n in SampleData.SweepLengths)
+            {
+                var x = SampleData.Uniform(n, n);
+                for (var i = 5; i < n; i += 13)
+                {
+                    x[i] = float.NaN;
+                }
+
+                if (n > 3)
+                {
+                    x[1] = -0f;
+                    x[2] = float.PositiveInfinity;
+                    x[3] = float.NegativeInfinity;
+                }
+
+                yield return new OpSample<Args>($"n={n}", [SampleTensor.Vector(x), SampleTensor.Vector(SampleData.Filled(n, float.NaN))], t => new Args(t[0], t[1])) { Tolerance = 0 };
+                yield return new OpSample<Args>($"n={n} in place", [SampleTensor.Vector(x)], t => new Args(t[0], t[0])) { Tolerance = 0 };
+            }
+        }
+    }
+
+    /// <summary><c>dx[i] = (accumulate ? dx[i] : 0) + (y[i] &gt; 0 ? dy[i] : 0)</c>, where y is the ReLU output.</summary>
+    public sealed class ReluBackwardOp : ComputeOp<ReluBackwardOp.Args>
+    {
+        private ReluBackwardOp()
+            : base("relu-backward")
+        {
+        }
+
+        /// <summary>The op.</summary>
+        public static ReluBackwardOp Instance { get; } = new();
+
+        /// <summary>The arguments.</summary>
+        /// <param name="Y">The forward output.</param>
+        /// <param name="Dy">Gradient with respect to y.</param>
+        /// <param name="Dx">Gradient with respect to x.</param>
+        /// <param name="Accumulate">Add to dx instead of overwriting it.</param>
+        public readonly record struct Args(Tensor Y, Tensor Dy, Tensor Dx, bool Accumulate);
+
+        /// <inheritdoc />
+        protected internal override void Validate(OpValidator check, in Args a)
+        {
+            check.Floats(a.Y, "y");
+            check.Floats(a.Dy, "dy");
+            check.Floats(a.Dx, "dx");
+            check.SameLength(a.Dy, a.Y, "dy", "y");
+            check.SameLength(a.Dx, a.Y, "dx", "y");
+        }
+
+        /// <inheritdoc />
+        protected internal override void Reference(in Args a, HostTensors host)
+        {
+            var Y = host.Read(a.Y);
+            var DY = host.Read(a.Dy);
+            var DX = host.Write(a.Dx);
+            for (var i = 0; i < Y.Length; i++)
+            {
+                DX[i] = (a.Accumulate ? DX[i] : 0) + (Y[i] > 0 ? DY[i] : 0);
+            }
+        }
+
+        /// <inheritdoc />
+        protected override IEnumerable<OpSample<Args>> Samples()
+        {
+            foreach (var n in SampleData.SweepLengths)
+            {
+                var y = SampleTensor.Vector(SampleData.Uniform(n, n));
+                var dy = SampleTensor.Vector(SampleData.Uniform(n, n + 1));
+                yield return new OpSample<Args>($"n={n}", [y, dy, SampleTensor.Vector(SampleData.Filled(n, float.NaN))], t => new Args(t[0], t[1], t[2], false));
+                yield return new OpSample<Args>($"n={n} accumulate", [y, dy, SampleTensor.Vector(SampleData.Uniform(n, n + 2))], t => new Args(t[0], t[1], t[2], true));
+            }
+        }
+    }
+
+    public static partial class BackendOps
+    {
+        extension(ComputeBackend backend)
+        {
+            /// <summary><c>y = max(x, 0)</c>, NaN to 0 (see <see cref="ReluOp"/>).</summary>
+            /// <param name="x">Input.</param>
+            /// <param name="y">Output (may be x).</param>
+            public void Relu(Tensor x, Tensor y) => backend.Run(ReluOp.Instance, new ReluOp.Args(x, y));
+
+            /// <summary><c>dx (+)= y &gt; 0 ? dy : 0</c> (see <see cref="ReluBackwardOp"/>).</summary>
+            /// <param name="y">The forward output.</param>
+            /// <param name="dy">Gradient with respect to y.</param>
+            /// <param name="dx">Gradient with respect to x.</param>
+            /// <param name="accumulate">Add to dx instead of overwriting it.</param>
+            public void ReluBackward(Tensor y, Tensor dy, Tensor dx, bool accumulate) =>
+                backend.Run(ReluBackwardOp.Instance, new ReluBackwardOp.Args(y, dy, dx, accumulate));
+        }
+    }
+}
+
+namespace Acr.Autograd
+{
+    public static partial class Ops
+    {
+        /// <summary>Rectified linear unit, <c>y = max(x, 0)</c> element-wise (NaN maps to 0).</summary>
+        /// <param name="tape">The tape.</param>
+        /// <param name="x">Input.</param>
+        public static Variable Relu(Tape tape, Variable x)
+        {
+            ArgumentNullException.ThrowIfNull(tape);
+            ArgumentNullException.ThrowIfNull(x);
+            var y = tape.NewVariable(x.Shape, x.RequiresGrad);
+            tape.Backend.Relu(x.Value, y.Value);
+            tape.Record(new TapeEntry(ReluRule.Instance, y, x));
+            return y;
+        }
+
+        private sealed class ReluRule : GradientRule
+        {
+            public static ReluRule Instance { get; } = new();
+
+            public override string Name => "relu";
+
+            public override void Backward(Tape tape, in TapeEntry entry)
+            {
+                var dx = tape.GradientFor(entry.A, out var acc);
+                tape.Backend.ReluBackward(entry.Output.Value, entry.Output.Grad!, dx, acc);
+            }
+
+            public override IEnumerable<GradientCheck> GradientChecks()
+            {
+                // Values kept away from the kink at 0, where the derivative is undefined.
+                var leaf = GradientLeaf.Random(new SeededRandom(3), TensorShape.Matrix(4, 5));
+                for (var i = 0; i < leaf.Values.Length; i++)
+                {
+                    leaf.Values[i] += leaf.Values[i] >= 0 ? 0.1f : -0.1f;
+                }
+
+                yield return new GradientCheck("4×5 away from the kink", [leaf], (t, v, _) => Relu(t, v[0]));
+            }
+        }
+    }
+}
