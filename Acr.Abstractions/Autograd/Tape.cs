@@ -64,27 +64,78 @@ public sealed class Tape : IDisposable
         return v;
     }
 
+    /// <summary>A variable holding integers (e.g. row indices) uploaded into a tape-owned Int32 tensor; it takes no gradient.</summary>
+    /// <param name="data">Exactly <c>shape.Length</c> values.</param>
+    /// <param name="shape">The shape.</param>
+    public Variable Input(ReadOnlySpan<int> data, TensorShape shape)
+    {
+        var v = NewVariable(shape, false, DataType.Int32);
+        Backend.Upload(data, v.Value);
+        return v;
+    }
+
     /// <summary>A new tape-owned variable of <paramref name="shape"/> whose contents are unspecified until written.</summary>
     /// <param name="shape">The shape.</param>
     /// <param name="requiresGrad">Whether gradients flow into it; forced to false when the tape is not recording.</param>
-    public Variable NewVariable(TensorShape shape, bool requiresGrad)
+    /// <param name="dataType">The element type (gradients only flow into Float32 variables).</param>
+    public Variable NewVariable(TensorShape shape, bool requiresGrad, DataType dataType = DataType.Float32)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         Variable slot;
         if (_cursor < _slots.Count)
         {
             slot = _slots[_cursor];
-            if (slot.ValueOrNull is not { } t || t.Shape != shape)
+            if (slot.ValueOrNull is not { IsView: false } t || t.Shape != shape || t.DataType != dataType)
             {
                 slot.ValueOrNull?.Dispose();
                 slot.GradStorage?.Dispose();
                 slot.GradStorage = null;
-                slot.Value = Backend.Allocate(shape);
+                slot.Value = Backend.Allocate(shape, dataType);
             }
         }
         else
         {
-            slot = new Variable(Backend.Allocate(shape), false);
+            slot = new Variable(Backend.Allocate(shape, dataType), false);
+            _slots.Add(slot);
+        }
+
+        _cursor++;
+        slot.RequiresGrad = requiresGrad && IsRecording && dataType == DataType.Float32;
+        slot.HasGrad = false;
+        return slot;
+    }
+
+    /// <summary>
+    /// A tape-owned variable whose value is a view of <paramref name="source"/>'s value under <paramref name="shape"/>
+    /// (see <see cref="ComputeBackend.View"/>); its gradient has its own memory. Reused from pass to pass like any slot.
+    /// </summary>
+    /// <param name="source">The variable whose memory is viewed.</param>
+    /// <param name="shape">The view's shape (same length).</param>
+    /// <param name="requiresGrad">Whether gradients flow into it; forced to false when the tape is not recording.</param>
+    public Variable View(Variable source, TensorShape shape, bool requiresGrad)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var target = source.Value;
+        Variable slot;
+        if (_cursor < _slots.Count)
+        {
+            slot = _slots[_cursor];
+            if (slot.ValueOrNull is not { IsView: true } t || t.Shape != shape || !ReferenceEquals(t.QueuedBuffer, target.Buffer) || t.IsDisposed)
+            {
+                slot.ValueOrNull?.Dispose();
+                if (slot.GradStorage is { } g && g.Shape != shape)
+                {
+                    g.Dispose();
+                    slot.GradStorage = null;
+                }
+
+                slot.Value = Backend.View(target, shape);
+            }
+        }
+        else
+        {
+            slot = new Variable(Backend.View(target, shape), false);
             _slots.Add(slot);
         }
 

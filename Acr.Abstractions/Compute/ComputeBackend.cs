@@ -79,6 +79,25 @@ public abstract class ComputeBackend : IDisposable
         return new Tensor(this, buffer, shape, dataType);
     }
 
+    /// <summary>
+    /// The same memory under another shape of equal length (a reshape without a copy). The view is valid only while
+    /// <paramref name="tensor"/> is; disposing the view releases nothing. Ops see a view and its tensor as aliases.
+    /// </summary>
+    /// <param name="tensor">The tensor to view.</param>
+    /// <param name="shape">The view's shape; its length must equal the tensor's.</param>
+    /// <exception cref="ArgumentException">The lengths differ, or the tensor belongs to another backend.</exception>
+    public Tensor View(Tensor tensor, TensorShape shape)
+    {
+        var check = new OpValidator(this, nameof(View));
+        check.Owned(tensor, nameof(tensor));
+        if (shape.Length != tensor.Length)
+        {
+            check.Fail($"a view of shape {shape} has {shape.Length} elements but the tensor (shape {tensor.Shape}) has {tensor.Length}; a view keeps the length.", nameof(shape));
+        }
+
+        return new Tensor(this, tensor.Buffer, shape, tensor.DataType, ownsBuffer: false);
+    }
+
     /// <summary>Copies host values into a <see cref="DataType.Float32"/> tensor. The span may be reused as soon as this returns.</summary>
     /// <param name="source">Exactly <c>destination.Length</c> values.</param>
     /// <param name="destination">The tensor to write.</param>

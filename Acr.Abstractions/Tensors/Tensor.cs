@@ -17,14 +17,16 @@ namespace Acr.Tensors;
 public sealed class Tensor : IDisposable
 {
     private readonly DeviceBuffer _buffer;
+    private readonly byte _dataType; // with the flag and the shape, keeps the handle at 64 bytes
     private int _disposed;
 
-    internal Tensor(ComputeBackend backend, DeviceBuffer buffer, TensorShape shape, DataType dataType)
+    internal Tensor(ComputeBackend backend, DeviceBuffer buffer, TensorShape shape, DataType dataType, bool ownsBuffer = true)
     {
         Backend = backend;
         _buffer = buffer;
         Shape = shape;
-        DataType = dataType;
+        _dataType = (byte)dataType;
+        IsView = !ownsBuffer;
     }
 
     /// <summary>The backend that owns this tensor's memory.</summary>
@@ -34,7 +36,7 @@ public sealed class Tensor : IDisposable
     public TensorShape Shape { get; }
 
     /// <summary>The element type.</summary>
-    public DataType DataType { get; }
+    public DataType DataType => (DataType)_dataType;
 
     /// <summary>Number of elements (<c>Shape.Length</c>).</summary>
     public int Length => Shape.Length;
@@ -42,6 +44,12 @@ public sealed class Tensor : IDisposable
     /// <summary>The backend memory; only the owning backend looks inside.</summary>
     /// <exception cref="ObjectDisposedException">The tensor was disposed.</exception>
     public DeviceBuffer Buffer => IsDisposed ? throw new ObjectDisposedException(nameof(Tensor), "This tensor was disposed; its memory went back to the backend's pool.") : _buffer;
+
+    /// <summary>
+    /// Whether this tensor is a view of another's memory under a different shape (<see cref="ComputeBackend.View"/>):
+    /// disposing a view releases nothing, and a view is valid only while the tensor it views is.
+    /// </summary>
+    public bool IsView { get; }
 
     /// <summary>Whether <see cref="Dispose"/> has been called.</summary>
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
@@ -70,10 +78,10 @@ public sealed class Tensor : IDisposable
         return result;
     }
 
-    /// <summary>Returns the memory to the backend's pool, ordered after the work already queued on it. Idempotent.</summary>
+    /// <summary>Returns the memory to the backend's pool, ordered after the work already queued on it (a view releases nothing). Idempotent.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && !IsView)
         {
             Backend.Release(_buffer);
         }
