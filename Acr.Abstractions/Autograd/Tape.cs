@@ -115,8 +115,24 @@ public sealed class Tape : IDisposable
     public Variable View(Variable source, TensorShape shape, bool requiresGrad)
     {
         ArgumentNullException.ThrowIfNull(source);
+        return ViewOf(source.Value, shape, requiresGrad);
+    }
+
+    /// <summary>
+    /// A variable over an existing tensor the tape does not own (a constant such as row weights, or data kept on the
+    /// device), under <paramref name="shape"/>, without a copy; it takes no gradient.
+    /// </summary>
+    /// <param name="tensor">The tensor, on this tape's backend; it must outlive the pass.</param>
+    /// <param name="shape">The shape to see it under (same length).</param>
+    public Variable View(Tensor tensor, TensorShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        return ViewOf(tensor, shape, requiresGrad: false);
+    }
+
+    private Variable ViewOf(Tensor target, TensorShape shape, bool requiresGrad)
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var target = source.Value;
         Variable slot;
         if (_cursor < _slots.Count)
         {

@@ -61,12 +61,13 @@ public sealed class AcrCli
         {
             pluginDirs,
             PluginsCommand.Create(context),
-            Commands.Demo(context),
-            Commands.Train(context),
-            Commands.Score(context),
-            Commands.Evaluate(context),
-            Commands.Devices(context),
+            DemoCommand.Create(context),
+            TrainCommand.Create(context),
+            ScoreCommand.Create(context),
+            EvaluateCommand.Create(context),
+            DevicesCommand.Create(context),
             BenchCommand.Create(context),
+            SelftestCommand.Create(context),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

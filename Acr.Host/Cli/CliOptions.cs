@@ -40,6 +40,8 @@ internal static class CliOptions
 
     public static Option<double> LearningRate() => new("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
 
+    public static Option<int> LossEvery() => new("--loss-every") { Description = "Read the training losses from the backend every N steps (one wait each; the model is the same for any N).", DefaultValueFactory = _ => 10 };
+
     public static Option<string[]> TrainClasses() => new("--train-classes") { Description = "Training classes (comma-separated or repeated); default: the first half in ordinal order.", AllowMultipleArgumentsPerToken = true };
 
     public static Option<string> Contamination() => new("--contamination") { Description = "Test contamination levels π, comma-separated.", DefaultValueFactory = _ => "0.01,0.05,0.1,0.2" };

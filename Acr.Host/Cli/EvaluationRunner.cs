@@ -2,14 +2,12 @@ using System.Globalization;
 using Acr.Compute;
 using Acr.Host.Data;
 using Acr.Host.Evaluation;
-using Acr.Host.IO;
-using Acr.Host.Models;
 using Acr.Host.Reports;
 using Spectre.Console;
 
 namespace Acr.Host.Cli;
 
-/// <summary>Runs the zero-shot-by-class protocol and writes its outputs: shared by 'acr evaluate' and 'acr demo'.</summary>
+/// <summary>Runs the zero-shot-by-class protocol, writes its outputs (<see cref="EvaluationOutputs"/>) and prints the summary: shared by 'acr evaluate' and 'acr demo'.</summary>
 internal static class EvaluationRunner
 {
     public static int Run(CliContext context, TabularDataset data, string detectorName, ZeroShotProtocolOptions options, ComputeBackend backend,
@@ -21,64 +19,16 @@ internal static class EvaluationRunner
         var display = new TrainingDisplay(context.Console, quiet);
         using var evaluation = display.Run(title, options.Seeds, options.Training.Iterations,
             report => protocol.Run(data, options, report, context.Cancellation));
-
-        using var outputs = new OutputSet(outDir);
-        var modelPath = outputs.Stage("model.safetensors");
-        var metricsPath = outputs.Stage("metrics.json");
-        var scoresPath = outputs.Stage("scores.csv");
-        var plots = options.Contaminations
-            .Select(pi => (Pi: pi, Roc: outputs.Stage(CurvePlot.RocFileName(pi)), Pr: outputs.Stage(CurvePlot.PrecisionRecallFileName(pi))))
-            .ToArray();
-        var config = new ModelConfig
-        {
-            Detector = detector.Name,
-            DetectorOptions = options.DetectorOptions,
-            Seed = options.BaseSeed,
-            FeatureNames = data.FeatureNames,
-            PreprocessingMean = evaluation.Standardizer.Mean,
-            PreprocessingStd = evaluation.Standardizer.Std,
-            TrainClasses = evaluation.Split.TrainClasses,
-            Training = new TrainingRecord(options.Training.Iterations, options.Training.TasksPerIteration, options.Training.TaskSize,
-                options.Training.AnomalyRatio, options.Training.Adam.LearningRate, backend.Name, data.Source),
-        };
-        ModelStore.Save(modelPath, evaluation.FirstModel, config);
-        var runConfig = new Dictionary<string, object?>
-        {
-            ["data"] = data.Source,
-            ["rows"] = data.Rows,
-            ["features"] = data.Columns,
-            ["detector"] = detector.Name,
-            ["detectorOptions"] = options.DetectorOptions,
-            ["seeds"] = options.Seeds,
-            ["testDraws"] = options.TestDraws,
-            ["baseSeed"] = options.BaseSeed,
-            ["contaminations"] = options.Contaminations,
-            ["iterations"] = options.Training.Iterations,
-            ["tasks"] = options.Training.TasksPerIteration,
-            ["taskSize"] = options.Training.TaskSize,
-            ["anomalyRatio"] = options.Training.AnomalyRatio,
-            ["learningRate"] = options.Training.Adam.LearningRate,
-        };
-        EvaluationReport.WriteMetrics(metricsPath, evaluation, runConfig, RunEnvironment.Capture(backend));
-        EvaluationReport.WriteScores(scoresPath, evaluation.Scores);
-        foreach (var (pi, roc, pr) in plots)
-        {
-            var curves = AveragedCurve.ForContamination(evaluation.Scores, pi);
-            CurvePlot.WriteRoc(roc, pi, curves);
-            CurvePlot.WritePrecisionRecall(pr, pi, curves);
-        }
-
-        var written = outputs.Commit();
-
+        var written = EvaluationOutputs.Write(outDir, evaluation, data, detector.Name, options, backend);
         if (!quiet)
         {
             PrintSummary(context.Console, evaluation, options, detector.Name);
         }
 
-        context.Console.WriteLine($"model:   {written[0]}");
-        context.Console.WriteLine($"metrics: {written[1]}");
-        context.Console.WriteLine($"scores:  {written[2]}");
-        context.Console.WriteLine($"plots:   {Path.Combine(outputs.Directory, "roc-pi*.svg")}, pr-pi*.svg (ROC and precision-recall curves per π)");
+        context.Console.WriteLine($"model:   {written.Model}");
+        context.Console.WriteLine($"metrics: {written.Metrics}");
+        context.Console.WriteLine($"scores:  {written.Scores}");
+        context.Console.WriteLine($"plots:   {Path.Combine(Path.GetDirectoryName(written.Model)!, "roc-pi*.svg")}, pr-pi*.svg (ROC and precision-recall curves per π)");
         return 0;
     }
 

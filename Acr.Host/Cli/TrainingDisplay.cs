@@ -26,7 +26,7 @@ internal sealed class TrainingDisplay(IAnsiConsole console, bool quiet)
                 if (p.Iteration % step == 0 || p.Iteration == p.Iterations)
                 {
                     console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{title}{(runs > 1 ? $" run {run + 1}/{runs}" : "")}: iteration {p.Iteration}/{p.Iterations}  loss {p.Loss:G5}  {p.IterationsPerSecond:F1} it/s"));
+                        $"{title}{(runs > 1 ? $" run {run + 1}/{runs}" : "")}: iteration {p.Iteration}/{p.Iterations}  loss {Loss(p)}  {p.IterationsPerSecond:F1} it/s"));
                 }
             });
         }
@@ -42,10 +42,17 @@ internal sealed class TrainingDisplay(IAnsiConsole console, bool quiet)
                 {
                     task.Value = ((double)run * iterationsPerRun) + p.Iteration;
                     task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                        $"{title}{(runs > 1 ? $" {run + 1}/{runs}" : "")} it {p.Iteration}/{p.Iterations} loss {p.Loss:G4} {p.IterationsPerSecond:F0} it/s"));
+                        $"{title}{(runs > 1 ? $" {run + 1}/{runs}" : "")} it {p.Iteration}/{p.Iterations} loss {Loss(p)} {p.IterationsPerSecond:F0} it/s"));
                 });
                 task.Value = task.MaxValue;
             });
         return result;
     }
+
+    /// <summary>The latest loss read, marked with its iteration when it is older than the current one (losses are read every few steps).</summary>
+    private static string Loss(TrainingProgress p) => p.LossIteration == 0
+        ? "–"
+        : p.LossIteration == p.Iteration
+            ? p.Loss.ToString("G5", CultureInfo.InvariantCulture)
+            : string.Create(CultureInfo.InvariantCulture, $"{p.Loss:G5} (it {p.LossIteration})");
 }

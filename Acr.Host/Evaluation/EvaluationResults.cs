@@ -53,8 +53,9 @@ public sealed record SummaryRow(string Method, double Contamination, double Auro
 /// <param name="Contamination">π of the task.</param>
 /// <param name="TestClass">The task's normal class (its batch id).</param>
 /// <param name="Row">Row index in the data file (0-based, data rows only).</param>
+/// <param name="Label">The row's own class in the data.</param>
 /// <param name="IsAnomaly">Ground truth.</param>
 /// <param name="Acr">ACR score (batch mode).</param>
 /// <param name="B1">B1 score (running statistics).</param>
 /// <param name="B2">B2 score (raw batch norm).</param>
-public readonly record struct ScoreRow(ulong Seed, double Contamination, string TestClass, int Row, bool IsAnomaly, float Acr, float B1, float B2);
+public readonly record struct ScoreRow(ulong Seed, double Contamination, string TestClass, int Row, string Label, bool IsAnomaly, float Acr, float B1, float B2);

@@ -191,16 +191,13 @@ public sealed class ZeroShotByClassProtocol
             for (var s = 0; s < options.Seeds; s++)
             {
                 var seed = options.BaseSeed + (ulong)s;
-                var spec = new DetectorModelSpec(d, options.DetectorOptions, seed);
-                var model = DetectorOptionResolver.CreateModel(_detector, spec, _backend);
+                var clock = Stopwatch.StartNew();
+                var model = ModelTrainer.TrainModel(_detector, options.DetectorOptions, seed, x, d, split.TrainRowsByClass, options.Training, _backend,
+                    p => progress?.Invoke(s, p), cancellationToken, out var losses);
                 try
                 {
-                    var training = options.Training;
-                    var sampler = TaskSampler.Create(x, d, split.TrainRowsByClass, training, SeededRandom.ForStream(seed, 2));
-                    var clock = Stopwatch.StartNew();
-                    var losses = new MetaTrainer(_backend).Train(model, sampler, training, p => progress?.Invoke(s, p), cancellationToken);
                     var trainSeconds = clock.Elapsed.TotalSeconds;
-                    var byPi = Evaluate(model, x, d, split, options.Contaminations, options.TestDraws, seed, scoreRows);
+                    var byPi = Evaluate(model, x, data.Labels, d, split, options.Contaminations, options.TestDraws, seed, scoreRows);
                     seeds.Add(new SeedResult(seed, losses.Length > 0 ? losses[^1] : double.NaN, trainSeconds, byPi));
                 }
                 finally
@@ -225,11 +222,12 @@ public sealed class ZeroShotByClassProtocol
         }
     }
 
-    private List<ContaminationResult> Evaluate(DetectorModel model, float[] x, int d, ClassSplit split, IReadOnlyList<double> contaminations, int draws,
-        ulong seed, List<ScoreRow> scoreRows)
+    private List<ContaminationResult> Evaluate(DetectorModel model, float[] x, IReadOnlyList<string> classOf, int d, ClassSplit split, IReadOnlyList<double> contaminations,
+        int draws, ulong seed, List<ScoreRow> scoreRows)
     {
         var results = new List<ContaminationResult>();
         using var scorer = new ZeroShotScorer(model, _backend);
+        using var rawBatchNorm = new RawBatchNormScorer(_backend, d);
         foreach (var pi in contaminations)
         {
             // One stream per (seed, π): the tasks of a π do not depend on which other π are listed.
@@ -241,7 +239,7 @@ public sealed class ZeroShotByClassProtocol
             var perMethod = new List<TaskMetrics>[] { [], [], [] };
             for (var draw = 0; draw < draws; draw++)
             {
-                EvaluateDraw(scorer, x, d, split, anomalyPools, pi, draw, random, seed, perMethod, draw == 0 ? scoreRows : null);
+                EvaluateDraw(scorer, rawBatchNorm, x, classOf, d, split, anomalyPools, pi, draw, random, seed, perMethod, draw == 0 ? scoreRows : null);
             }
 
             results.Add(new ContaminationResult(pi, Methods.Select((name, m) => new MethodMetrics(name, perMethod[m])).ToArray()));
@@ -254,8 +252,8 @@ public sealed class ZeroShotByClassProtocol
     /// One draw of the test tasks of one π: for each test class, all its rows plus anomalies drawn without
     /// replacement from the other test classes; every task scored in one pass (one segment each).
     /// </summary>
-    private static void EvaluateDraw(ZeroShotScorer scorer, float[] x, int d, ClassSplit split, int[][] anomalyPools, double pi, int draw,
-        SeededRandom random, ulong seed, List<TaskMetrics>[] perMethod, List<ScoreRow>? scoreRows)
+    private static void EvaluateDraw(ZeroShotScorer scorer, RawBatchNormScorer rawBatchNorm, float[] x, IReadOnlyList<string> classOf, int d, ClassSplit split,
+        int[][] anomalyPools, double pi, int draw, SeededRandom random, ulong seed, List<TaskMetrics>[] perMethod, List<ScoreRow>? scoreRows)
     {
         var taskRows = new List<int[]>();
         var taskLabels = new List<bool[]>();
@@ -275,26 +273,13 @@ public sealed class ZeroShotByClassProtocol
         }
 
         using var segments = BatchSegments.Create(scorer.Backend, taskRows.Select(r => r.Length).ToArray());
-        var batch = new float[segments.TotalRows * d];
-        var offset = 0;
-        foreach (var rows in taskRows)
-        {
-            foreach (var r in rows)
-            {
-                x.AsSpan(r * d, d).CopyTo(batch.AsSpan(offset, d));
-                offset += d;
-            }
-        }
-
+        var batch = RowGather.Gather(x, d, taskRows.SelectMany(r => r).ToArray());
         var acr = new float[segments.TotalRows];
         var b1 = new float[segments.TotalRows];
+        var b2 = new float[segments.TotalRows];
         scorer.Score(batch, segments, BatchNormMode.Batch, acr);
         scorer.Score(batch, segments, BatchNormMode.Running, b1);
-        var b2 = new float[segments.TotalRows];
-        for (var t = 0; t < taskRows.Count; t++)
-        {
-            RawBatchNormBaseline.Score(batch.AsSpan(segments.Start(t) * d, segments.Length(t) * d), d, b2.AsSpan(segments.Start(t), segments.Length(t)));
-        }
+        rawBatchNorm.Score(batch, segments, b2);
 
         var methodScores = new[] { acr, b1, b2 };
         for (var t = 0; t < taskRows.Count; t++)
@@ -314,7 +299,8 @@ public sealed class ZeroShotByClassProtocol
             {
                 for (var i = 0; i < n; i++)
                 {
-                    scoreRows.Add(new ScoreRow(seed, pi, split.TestClasses[t], taskRows[t][i], labels[i], acr[start + i], b1[start + i], b2[start + i]));
+                    var row = taskRows[t][i];
+                    scoreRows.Add(new ScoreRow(seed, pi, split.TestClasses[t], row, classOf[row], labels[i], acr[start + i], b1[start + i], b2[start + i]));
                 }
             }
         }

@@ -7,16 +7,6 @@ using Acr.Host.Preprocessing;
 
 namespace Acr.Host.Models;
 
-/// <summary>A loaded model: the detector model, its preprocessing and its config.</summary>
-/// <param name="Model">The detector model (owns backend memory).</param>
-/// <param name="Standardizer">Preprocessing fitted on the training data.</param>
-/// <param name="Config">The saved configuration.</param>
-public sealed record LoadedModel(DetectorModel Model, Standardizer Standardizer, ModelConfig Config) : IDisposable
-{
-    /// <summary>Disposes the model.</summary>
-    public void Dispose() => Model.Dispose();
-}
-
 /// <summary>
 /// Saves and loads ACR models as one <c>.safetensors</c> file: every parameter and buffer (weights,
 /// centre, batch-norm running statistics) as an F32 tensor, and the JSON <see cref="ModelConfig"/> in
@@ -68,7 +58,7 @@ public static class ModelStore
     /// <param name="backend">Where to put the tensors.</param>
     /// <exception cref="ModelFormatException">The file is not a valid Acr model (the message says why).</exception>
     /// <exception cref="AcrUsageException">The file names a detector no plugin provides.</exception>
-    public static LoadedModel Load(string path, ComponentRegistry registry, ComputeBackend backend)
+    public static TrainedModel Load(string path, ComponentRegistry registry, ComputeBackend backend)
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(backend);
@@ -156,6 +146,6 @@ public static class ModelStore
             throw;
         }
 
-        return new LoadedModel(model, standardizer, config);
+        return new TrainedModel(model, standardizer, config, backend);
     }
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Acr.Host.Evaluation;
 using Acr.Host.IO;
@@ -103,46 +101,17 @@ public static class EvaluationReport
     }
 
     /// <summary>
-    /// Writes <c>scores.csv</c>: seed, contamination, batch (the test class), row, label (1 = anomaly), and the ACR,
-    /// B1 and B2 scores, for the first draw of the test tasks (the protocol's own; further draws only enter the metrics).
+    /// Writes <c>scores.csv</c> in the one schema (<see cref="ScoresCsv"/>): row, batch (the task's normal class), score (ACR),
+    /// label, anomaly, seed, contamination, b1, b2 — for the first draw of the test tasks (the protocol's own; further draws
+    /// only enter the metrics).
     /// </summary>
     /// <param name="path">Destination.</param>
     /// <param name="rows">Scored rows.</param>
     public static void WriteScores(string path, IReadOnlyList<ScoreRow> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        AtomicFile.Write(path, stream =>
-        {
-            using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-            w.WriteLine("seed,contamination,batch,row,label,acr,b1,b2");
-            var inv = CultureInfo.InvariantCulture;
-            foreach (var r in rows)
-            {
-                w.Write(r.Seed.ToString(inv));
-                w.Write(',');
-                w.Write(r.Contamination.ToString("R", inv));
-                w.Write(',');
-                w.Write(Csv(r.TestClass));
-                w.Write(',');
-                w.Write(r.Row.ToString(inv));
-                w.Write(',');
-                w.Write(r.IsAnomaly ? '1' : '0');
-                w.Write(',');
-                w.Write(r.Acr.ToString("R", inv));
-                w.Write(',');
-                w.Write(r.B1.ToString("R", inv));
-                w.Write(',');
-                w.WriteLine(r.B2.ToString("R", inv));
-            }
-        });
-    }
-
-    /// <summary>Quotes a CSV field when it needs it.</summary>
-    /// <param name="field">The field.</param>
-    public static string Csv(string field)
-    {
-        ArgumentNullException.ThrowIfNull(field);
-        return field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
+        ScoresCsv.Write(path, ScoresCsv.Columns.Label | ScoresCsv.Columns.Evaluation,
+            rows.Select(r => new ScoresCsv.Record(r.Row, r.TestClass, r.Acr, r.Label, r.IsAnomaly, r.Seed, r.Contamination, r.B1, r.B2)));
     }
 
     private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)

@@ -5,9 +5,11 @@ using Acr.Detectors;
 namespace Acr.Host.Training;
 
 /// <summary>
-/// ACR meta-training: every iteration draws T tasks, forwards all of them in ONE pass with one
-/// batch-norm segment per task, and takes one Adam step on the mean over tasks of the per-task mean of
-/// NormalTerm (normal rows) or AnomalyTerm (anomalies). See <see cref="MetaTrainingSession"/> for the step.
+/// ACR meta-training: every iteration draws T tasks, forwards all of them in ONE pass with one batch-norm
+/// segment per task, and takes one Adam step on the mean over tasks of the per-task mean of NormalTerm (normal
+/// rows) or AnomalyTerm (anomalies). See <see cref="MetaTrainingSession"/> for the step. The losses stay on the
+/// device and are read every <see cref="MetaTrainingOptions.LossReadInterval"/> steps, so an asynchronous backend
+/// is not synchronised every iteration; the model does not depend on the interval.
 /// </summary>
 public sealed class MetaTrainer
 {
@@ -24,14 +26,14 @@ public sealed class MetaTrainer
     /// <summary>
     /// Trains <paramref name="model"/> in place and returns the loss of every iteration. A model without
     /// trainable parameters (a training-free detector) has nothing to learn: it is returned as it is,
-    /// with no losses.
+    /// with no losses. Progress is reported after every iteration, with the latest loss read so far.
     /// </summary>
     /// <param name="model">A freshly built (or partly trained) model on this trainer's backend.</param>
     /// <param name="sampler">Draws the tasks.</param>
-    /// <param name="options">Iterations, tasks, optimizer.</param>
+    /// <param name="options">Iterations, tasks, optimizer, loss-read interval.</param>
     /// <param name="progress">Called after every iteration (may be null).</param>
     /// <param name="cancellationToken">Stops between iterations.</param>
-    /// <exception cref="AcrUsageException">The loss became NaN or infinite (the message suggests a lower learning rate).</exception>
+    /// <exception cref="AcrUsageException">The loss became NaN or infinite (the message names the iteration and suggests a lower learning rate).</exception>
     public double[] Train(DetectorModel model, TaskSampler sampler, MetaTrainingOptions options, Action<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
@@ -44,19 +46,27 @@ public sealed class MetaTrainer
 
         using var session = new MetaTrainingSession(_backend, model, sampler, options);
         var losses = new double[options.Iterations];
+        var read = 0;
         var clock = Stopwatch.StartNew();
         for (var it = 0; it < options.Iterations; it++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             session.SampleTasks();
             session.Step();
-            losses[it] = session.LastLoss();
-            if (!double.IsFinite(losses[it]))
+            if (session.PendingLosses == session.LossCapacity || it + 1 == options.Iterations)
             {
-                throw new AcrUsageException($"The training loss became {losses[it]} at iteration {it + 1}; lower --lr or check the data for extreme values.");
+                var before = read;
+                read += session.ReadLosses(losses.AsSpan(read));
+                for (var i = before; i < read; i++)
+                {
+                    if (!double.IsFinite(losses[i]))
+                    {
+                        throw new AcrUsageException($"The training loss became {losses[i]} at iteration {i + 1}; lower --lr or check the data for extreme values.");
+                    }
+                }
             }
 
-            progress?.Invoke(new TrainingProgress(it + 1, options.Iterations, losses[it], clock.Elapsed));
+            progress?.Invoke(new TrainingProgress(it + 1, options.Iterations, read > 0 ? losses[read - 1] : double.NaN, read, clock.Elapsed));
         }
 
         return losses;

@@ -20,6 +20,16 @@ public sealed record MetaTrainingOptions
     /// <summary>Adam hyperparameters (lr 1e-3 by default).</summary>
     public AdamOptions Adam { get; init; } = new();
 
+    /// <summary>
+    /// Steps between two reads of the losses from the backend (each read waits for the device). The losses of the
+    /// steps in between are kept on the device, so every iteration's loss is still reported; a non-finite loss is
+    /// detected at the next read. The trained model is the same for every interval.
+    /// </summary>
+    public int LossReadInterval { get; init; } = 10;
+
+    /// <summary>Largest loss-read interval accepted.</summary>
+    public const int MaxLossReadInterval = 100_000;
+
     /// <summary>Largest T × n accepted (rows forwarded in one pass).</summary>
     public const int MaxRowsPerIteration = 1 << 24;
 
@@ -57,6 +67,11 @@ public sealed record MetaTrainingOptions
         if (NormalRowsPerTask < 1)
         {
             throw new ArgumentException($"A task of {TaskSize} rows with anomaly ratio {AnomalyRatio} has no normal row; lower --anomaly-ratio or raise --task-size.");
+        }
+
+        if (LossReadInterval is < 1 or > MaxLossReadInterval)
+        {
+            throw new ArgumentException($"--loss-every must be between 1 and {MaxLossReadInterval}; got {LossReadInterval}.");
         }
 
         if (!(Adam.LearningRate > 0) || !float.IsFinite(Adam.LearningRate))

@@ -7,7 +7,8 @@ namespace Acr.Host.Training;
 /// from that class without replacement (with replacement only if the class is smaller than the
 /// task's normal share), its anomalies uniformly without replacement from the rows of all other
 /// training classes. Allocation-free after construction: draws are partial Fisher–Yates shuffles of
-/// persistent permutations, which stay uniform whatever order earlier draws left them in.
+/// persistent permutations, which stay uniform whatever order earlier draws left them in. A draw yields row
+/// indices; the rows themselves are gathered where the data lives (on the device, by <see cref="MetaTrainingSession"/>).
 /// </summary>
 public sealed class TaskSampler
 {
@@ -75,6 +76,15 @@ public sealed class TaskSampler
     /// <summary>Rows per task.</summary>
     public int TaskSize { get; }
 
+    /// <summary>The row-major feature matrix the indices point into.</summary>
+    public ReadOnlyMemory<float> Features => _features;
+
+    /// <summary>Features per row.</summary>
+    public int FeatureCount => _featureCount;
+
+    /// <summary>Rows of <see cref="Features"/>.</summary>
+    public int Rows => _classOfRow.Length;
+
     /// <summary>Creates a sampler for <paramref name="options"/>; a data set too small for the tasks is a usage error.</summary>
     /// <param name="features">Row-major, preprocessed features.</param>
     /// <param name="featureCount">Features per row.</param>
@@ -96,17 +106,17 @@ public sealed class TaskSampler
     }
 
     /// <summary>
-    /// Fills <paramref name="batch"/> with <paramref name="tasks"/> consecutive tasks (normal rows first
-    /// within each task, then anomalies) and <paramref name="isAnomaly"/> with 0/1 per row.
+    /// Draws <paramref name="tasks"/> consecutive tasks: <paramref name="rows"/> gets the row index of every task row
+    /// (normal rows first within each task, then anomalies) and <paramref name="isAnomaly"/> 0/1 per row.
     /// </summary>
     /// <param name="tasks">Number of tasks.</param>
-    /// <param name="batch">tasks × TaskSize × features values.</param>
+    /// <param name="rows">tasks × TaskSize row indices into <see cref="Features"/>.</param>
     /// <param name="isAnomaly">tasks × TaskSize values.</param>
-    public void Sample(int tasks, Span<float> batch, Span<float> isAnomaly)
+    public void Sample(int tasks, Span<int> rows, Span<float> isAnomaly)
     {
-        if (batch.Length != tasks * TaskSize * _featureCount || isAnomaly.Length != tasks * TaskSize)
+        if (rows.Length != tasks * TaskSize || isAnomaly.Length != tasks * TaskSize)
         {
-            throw new ArgumentException("Batch buffers do not match tasks × task size × features.");
+            throw new ArgumentException("Task buffers do not match tasks × task size.");
         }
 
         var row = 0;
@@ -120,14 +130,14 @@ public sealed class TaskSampler
                 {
                     var j = k + _random.NextInt(own.Length - k);
                     (own[k], own[j]) = (own[j], own[k]);
-                    CopyRow(own[k], row++, batch, isAnomaly, 0f);
+                    Take(own[k], row++, rows, isAnomaly, 0f);
                 }
             }
             else
             {
                 for (var k = 0; k < _normalRows; k++)
                 {
-                    CopyRow(own[_random.NextInt(own.Length)], row++, batch, isAnomaly, 0f);
+                    Take(own[_random.NextInt(own.Length)], row++, rows, isAnomaly, 0f);
                 }
             }
 
@@ -139,16 +149,16 @@ public sealed class TaskSampler
                 (_allRows[k], _allRows[j]) = (_allRows[j], _allRows[k]);
                 if (_classOfRow[_allRows[k]] != cls)
                 {
-                    CopyRow(_allRows[k], row++, batch, isAnomaly, 1f);
+                    Take(_allRows[k], row++, rows, isAnomaly, 1f);
                     taken++;
                 }
             }
         }
     }
 
-    private void CopyRow(int source, int destination, Span<float> batch, Span<float> isAnomaly, float label)
+    private static void Take(int source, int destination, Span<int> rows, Span<float> isAnomaly, float label)
     {
-        _features.AsSpan(source * _featureCount, _featureCount).CopyTo(batch.Slice(destination * _featureCount, _featureCount));
+        rows[destination] = source;
         isAnomaly[destination] = label;
     }
 }

@@ -45,7 +45,7 @@ public class CliWorkflowTests
         Assert.Equal(2, metrics.RootElement.GetProperty("seeds").GetArrayLength());
         Assert.True(File.Exists(Path.Combine(outDir, "model.safetensors")));
         var scoreLines = File.ReadAllLines(Path.Combine(outDir, "scores.csv"));
-        Assert.Equal("seed,contamination,batch,row,label,acr,b1,b2", scoreLines[0]);
+        Assert.Equal("row,batch,score,label,anomaly,seed,contamination,b1,b2", scoreLines[0]);
         Assert.True(scoreLines.Length > 100);
         Assert.Empty(Directory.GetFiles(outDir, "*.tmp"));
     }

@@ -76,11 +76,11 @@ public class CurveTests
             var (acr, labels) = RandomTask(rng, 150 + (10 * task), 0.1, ties: false);
             for (var i = 0; i < acr.Length; i++)
             {
-                rows.Add(new ScoreRow(0, 0.1, $"class{task}", i, labels[i], (float)acr[i], (float)rng.NextNormal(), (float)(acr[i] * 0.5)));
+                rows.Add(new ScoreRow(0, 0.1, $"class{task}", i, labels[i] ? "other" : $"class{task}", labels[i], (float)acr[i], (float)rng.NextNormal(), (float)(acr[i] * 0.5)));
             }
         }
 
-        rows.Add(new ScoreRow(0, 0.2, "other", 0, true, 1, 1, 1));
+        rows.Add(new ScoreRow(0, 0.2, "other", 0, "x", true, 1, 1, 1));
         var curves = AveragedCurve.ForContamination(rows, 0.1);
         Assert.Equal(["ACR", "B1", "B2"], curves.Select(c => c.Method).ToArray());
         foreach (var c in curves)

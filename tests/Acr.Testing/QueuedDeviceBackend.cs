@@ -19,6 +19,16 @@ public sealed class QueuedDeviceBackend : ComputeBackend
     private readonly List<SimBuffer> _free = [];
     private int _executingThread = -1;
 
+    /// <summary>Creates the simulated device.</summary>
+    /// <param name="policy">Whether ops (which never have a kernel here) run their reference on the host or are refused.</param>
+    public QueuedDeviceBackend(MissingKernelPolicy policy = MissingKernelPolicy.RunReferenceOnHost)
+    {
+        MissingKernelPolicy = policy;
+    }
+
+    /// <inheritdoc />
+    public override MissingKernelPolicy MissingKernelPolicy { get; }
+
     /// <inheritdoc />
     public override string Name => "queued-device";
 

@@ -2,7 +2,6 @@ using System.CommandLine;
 using Acr.Compute;
 using Acr.Plugins;
 using Spectre.Console;
-
 namespace Acr.Host.Cli;
 
 /// <summary>

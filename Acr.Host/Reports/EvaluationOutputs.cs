@@ -1,0 +1,85 @@
+using Acr.Compute;
+using Acr.Host.Data;
+using Acr.Host.Evaluation;
+using Acr.Host.IO;
+using Acr.Host.Models;
+using Acr.Host.Training;
+
+namespace Acr.Host.Reports;
+
+/// <summary>
+/// Writes everything an evaluation produces into one folder, all or nothing: <c>model.safetensors</c> (the first seed's
+/// model), <c>metrics.json</c>, <c>scores.csv</c> and the ROC and precision–recall plots per π. Every file is staged and
+/// renamed into place only when all were written.
+/// </summary>
+public static class EvaluationOutputs
+{
+    /// <summary>The files written, in order.</summary>
+    /// <param name="Model">The model file.</param>
+    /// <param name="Metrics">The metrics file.</param>
+    /// <param name="Scores">The scores file.</param>
+    /// <param name="Plots">The plot files.</param>
+    public sealed record Written(string Model, string Metrics, string Scores, IReadOnlyList<string> Plots);
+
+    /// <summary>Writes the outputs of <paramref name="evaluation"/> into <paramref name="directory"/> (created if needed).</summary>
+    /// <param name="directory">Output folder.</param>
+    /// <param name="evaluation">The results.</param>
+    /// <param name="data">The data that was evaluated.</param>
+    /// <param name="detector">The detector's name.</param>
+    /// <param name="options">The protocol settings.</param>
+    /// <param name="backend">Where it ran.</param>
+    public static Written Write(string directory, ZeroShotEvaluation evaluation, TabularDataset data, string detector, ZeroShotProtocolOptions options, ComputeBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(evaluation);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(backend);
+        using var outputs = new OutputSet(directory);
+        var modelPath = outputs.Stage("model.safetensors");
+        var metricsPath = outputs.Stage("metrics.json");
+        var scoresPath = outputs.Stage("scores.csv");
+        var plots = options.Contaminations
+            .Select(pi => (Pi: pi, Roc: outputs.Stage(CurvePlot.RocFileName(pi)), Pr: outputs.Stage(CurvePlot.PrecisionRecallFileName(pi))))
+            .ToArray();
+        var config = new ModelConfig
+        {
+            Detector = detector,
+            DetectorOptions = options.DetectorOptions,
+            Seed = options.BaseSeed,
+            FeatureNames = data.FeatureNames,
+            PreprocessingMean = evaluation.Standardizer.Mean,
+            PreprocessingStd = evaluation.Standardizer.Std,
+            TrainClasses = evaluation.Split.TrainClasses,
+            Training = ModelTrainer.Record(options.Training, backend, data.Source),
+        };
+        ModelStore.Save(modelPath, evaluation.FirstModel, config);
+        var runConfig = new Dictionary<string, object?>
+        {
+            ["data"] = data.Source,
+            ["rows"] = data.Rows,
+            ["features"] = data.Columns,
+            ["detector"] = detector,
+            ["detectorOptions"] = options.DetectorOptions,
+            ["seeds"] = options.Seeds,
+            ["testDraws"] = options.TestDraws,
+            ["baseSeed"] = options.BaseSeed,
+            ["contaminations"] = options.Contaminations,
+            ["iterations"] = options.Training.Iterations,
+            ["tasks"] = options.Training.TasksPerIteration,
+            ["taskSize"] = options.Training.TaskSize,
+            ["anomalyRatio"] = options.Training.AnomalyRatio,
+            ["learningRate"] = options.Training.Adam.LearningRate,
+        };
+        EvaluationReport.WriteMetrics(metricsPath, evaluation, runConfig, RunEnvironment.Capture(backend));
+        EvaluationReport.WriteScores(scoresPath, evaluation.Scores);
+        foreach (var (pi, roc, pr) in plots)
+        {
+            var curves = AveragedCurve.ForContamination(evaluation.Scores, pi);
+            CurvePlot.WriteRoc(roc, pi, curves);
+            CurvePlot.WritePrecisionRecall(pr, pi, curves);
+        }
+
+        var written = outputs.Commit();
+        return new Written(written[0], written[1], written[2], written.Skip(3).ToArray());
+    }
+}
