@@ -1,0 +1,81 @@
+using System.Runtime.CompilerServices;
+using Acr.Backends.Cpu.Threading;
+using Acr.Compute;
+using static Acr.Backends.Cpu.CpuBackend;
+
+namespace Acr.Backends.Cpu.Ops;
+
+/// <summary>Row L2 normalisation: per row the sum of squares in double, then one scaling pass; fixed row chunks over the team.</summary>
+internal sealed unsafe class RowL2NormalizeKernel(CpuBackend backend) : CpuKernel<RowL2NormalizeOp.Args>(backend, RowL2NormalizeOp.Instance)
+{
+    protected override void Execute(in RowL2NormalizeOp.Args a)
+    {
+        var task = new NormalizeTask { X = Pointer(a.X), Y = Pointer(a.Y), Norm = Pointer(a.Norm), Rows = a.X.Shape.Rows, Columns = a.X.Shape.Columns, Epsilon = a.Epsilon };
+        Backend.Pool.Run(ref task, NormalizeTask.Tasks(task.Rows), parallel: (long)task.Rows * task.Columns >= 1 << 16);
+    }
+
+    private struct NormalizeTask : IParallelTask
+    {
+        private const int RowsPerTask = 256;
+
+        public float* X;
+        public float* Y;
+        public float* Norm;
+        public int Rows;
+        public int Columns;
+        public float Epsilon;
+
+        public static int Tasks(int rows) => (rows + RowsPerTask - 1) / RowsPerTask;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Execute(int index, int worker)
+        {
+            var d = Columns;
+            var end = Math.Min(Rows, (index + 1) * RowsPerTask);
+            for (var i = index * RowsPerTask; i < end; i++)
+            {
+                var x = X + ((nint)i * d);
+                var y = Y + ((nint)i * d);
+                double s = 0;
+                for (var j = 0; j < d; j++)
+                {
+                    s += (double)x[j] * x[j];
+                }
+
+                var norm = Math.Sqrt(s);
+                var divisor = Math.Max(norm, Epsilon);
+                Norm[i] = (float)norm;
+                for (var j = 0; j < d; j++)
+                {
+                    y[j] = (float)(x[j] / divisor);
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Backward: per row the dot product y·dy in double, then <c>(dy − y·dot) / ‖x‖</c> (or dy/ε below ε).</summary>
+internal sealed unsafe class RowL2NormalizeBackwardKernel(CpuBackend backend) : CpuKernel<RowL2NormalizeBackwardOp.Args>(backend, RowL2NormalizeBackwardOp.Instance)
+{
+    protected override void Execute(in RowL2NormalizeBackwardOp.Args a)
+    {
+        int rows = a.Y.Shape.Rows, d = a.Y.Shape.Columns;
+        float* y = Pointer(a.Y), norm = Pointer(a.Norm), dy = Pointer(a.Dy), dx = Pointer(a.Dx);
+        for (var i = 0; i < rows; i++)
+        {
+            float* yr = y + ((nint)i * d), dyr = dy + ((nint)i * d), dxr = dx + ((nint)i * d);
+            double dot = 0;
+            for (var j = 0; j < d; j++)
+            {
+                dot += (double)yr[j] * dyr[j];
+            }
+
+            var clamped = !(norm[i] > a.Epsilon);
+            for (var j = 0; j < d; j++)
+            {
+                var g = clamped ? dyr[j] / (double)a.Epsilon : (dyr[j] - (yr[j] * dot)) / norm[i];
+                dxr[j] = (float)((a.Accumulate ? dxr[j] : 0) + g);
+            }
+        }
+    }
+}
