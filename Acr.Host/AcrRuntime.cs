@@ -1,6 +1,4 @@
-using Acr.Compute;
 using Acr.Host.Composition;
-using Acr.Host.Data;
 using Acr.Host.Evaluation;
 using Acr.Host.Models;
 using Acr.Host.PluginLoading;

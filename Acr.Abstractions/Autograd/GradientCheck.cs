@@ -1,7 +1,3 @@
-using Acr.Compute;
-using Acr.Numerics;
-using Acr.Tensors;
-
 namespace Acr.Autograd;
 
 /// <summary>Builds the checked graph from the leaves (each a variable that requires a gradient) and optional segments.</summary>

@@ -1,7 +1,3 @@
-using Acr.Compute;
-using Acr.Numerics;
-using Acr.Tensors;
-
 namespace Acr.Autograd;
 
 /// <summary>
@@ -27,8 +23,7 @@ public static class GradientChecker
     /// <param name="seed">Seed of the loss weights.</param>
     public static Result Run(ComputeBackend backend, GradientCheck check, ulong seed = 7)
     {
-        ArgumentNullException.ThrowIfNull(backend);
-        ArgumentNullException.ThrowIfNull(check);
+        Guard.NotNull(backend, check);
         using var tape = new Tape(backend);
         using var segments = check.Segments is { } lengths ? BatchSegments.Create(backend, [.. lengths]) : null;
         var leaves = check.Leaves;

@@ -7,10 +7,11 @@ namespace Acr.Autograd;
 /// the finite-difference checker, and the test suite enumerates every rule (<see cref="Discover"/>) on
 /// every backend, so a differentiable op cannot ship without a gradient check.
 /// </summary>
-public abstract class GradientRule
+/// <param name="name">The differentiable op's name, e.g. <c>linear</c>.</param>
+public abstract class GradientRule(string name)
 {
     /// <summary>The differentiable op's name, e.g. <c>linear</c>.</summary>
-    public abstract string Name { get; }
+    public string Name { get; } = name;
 
     /// <summary>
     /// Propagates <c>entry.Output.Grad</c> to the inputs that require a gradient, using
@@ -30,7 +31,7 @@ public abstract class GradientRule
         ArgumentNullException.ThrowIfNull(assembly);
         return assembly.GetTypes()
             .Where(t => t is { IsAbstract: false, IsClass: true } && t.IsSubclassOf(typeof(GradientRule)))
-            .Select(t => t.GetProperty("Instance", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)?.GetValue(null) as GradientRule)
+            .Select(t => t.GetProperty("Instance", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.FlattenHierarchy)?.GetValue(null) as GradientRule)
             .OfType<GradientRule>()
             .OrderBy(r => r.Name, StringComparer.Ordinal)
             .ToArray();
@@ -38,4 +39,15 @@ public abstract class GradientRule
 
     /// <inheritdoc />
     public override string ToString() => Name;
+}
+
+/// <summary>The base of a rule: <typeparamref name="TSelf"/>, the rule's own type, gets one process-wide <see cref="Instance"/>.</summary>
+/// <typeparam name="TSelf">The rule's type.</typeparam>
+/// <param name="name">The differentiable op's name.</param>
+public abstract class GradientRule<TSelf>(string name) : GradientRule(name)
+    where TSelf : GradientRule<TSelf>, new()
+{
+    /// <summary>The rule.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000:Do not declare static members on generic types", Justification = "The singleton of each rule type.")]
+    public static TSelf Instance { get; } = new();
 }

@@ -1,6 +1,3 @@
-using Acr.Compute;
-using Acr.Tensors;
-
 namespace Acr.Autograd;
 
 /// <summary>

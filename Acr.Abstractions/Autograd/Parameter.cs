@@ -1,5 +1,3 @@
-using Acr.Tensors;
-
 namespace Acr.Autograd;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using Acr.Compute;
-using Acr.Tensors;
-
 namespace Acr.Autograd;
 
 /// <summary>
@@ -163,12 +160,15 @@ public sealed class Tape : IDisposable
 
     /// <summary>Appends an operation; ignored when the tape is not recording or no operand requires a gradient.</summary>
     /// <param name="entry">The operation.</param>
-    public void Record(in TapeEntry entry)
+    /// <returns>The operation's output, so an op can end with <c>return tape.Record(...)</c>.</returns>
+    public Variable Record(in TapeEntry entry)
     {
         if (IsRecording && entry.Output.RequiresGrad)
         {
             _entries.Add(entry);
         }
+
+        return entry.Output;
     }
 
     /// <summary>

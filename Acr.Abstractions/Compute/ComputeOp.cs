@@ -9,23 +9,20 @@ namespace Acr.Compute;
 /// the conformance suite and <c>acr selftest</c> enumerate ops and check every kernel against the reference.
 /// </summary>
 /// <remarks>
-/// An op is a singleton (a public static <c>Instance</c> property), so <see cref="Discover"/> finds the ops of
-/// an assembly without a central list. Plugins define their own ops the same way.
+/// An op derives from <see cref="ComputeOp{TSelf, TArgs}"/>, which makes it a singleton (a public static <c>Instance</c>),
+/// so <see cref="Discover"/> finds the ops of an assembly without a central list. Plugins define their own ops the same way.
 /// </remarks>
 public abstract class ComputeOp
 {
     private static int s_nextId = -1;
 
-    /// <summary>Creates the op descriptor.</summary>
-    /// <param name="name">Unique, lower-case, dash-separated name (plugins prefix theirs, e.g. <c>knn.scores</c>).</param>
-    protected ComputeOp(string name)
+    private protected ComputeOp(string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Name = name;
-        Id = Interlocked.Increment(ref s_nextId);
     }
 
-    /// <summary>The op's name, e.g. <c>gemm</c> or <c>batch-norm-forward</c>.</summary>
+    /// <summary>The op's unique, lower-case, dash-separated name, e.g. <c>gemm</c> or <c>batch-norm-forward</c> (plugins prefix theirs, e.g. <c>knn.scores</c>).</summary>
     public string Name { get; }
 
     /// <summary>
@@ -34,8 +31,11 @@ public abstract class ComputeOp
     /// </summary>
     public virtual bool AllowsHostFallback => true;
 
-    /// <summary>Dense process-wide index of the op, for kernel tables.</summary>
-    internal int Id { get; }
+    /// <summary>Dense process-wide index of the op type, for kernel tables.</summary>
+    internal abstract int Id { get; }
+
+    /// <summary>The next op index.</summary>
+    internal static int NextId() => Interlocked.Increment(ref s_nextId);
 
     /// <summary>Checks the op on <paramref name="backend"/> against the scalar reference, sample by sample.</summary>
     /// <param name="backend">The backend under test.</param>
@@ -49,7 +49,7 @@ public abstract class ComputeOp
         ArgumentNullException.ThrowIfNull(assembly);
         return assembly.GetTypes()
             .Where(t => t is { IsAbstract: false, IsClass: true } && t.IsSubclassOf(typeof(ComputeOp)))
-            .Select(t => t.GetProperty("Instance", BindingFlags.Public | BindingFlags.Static)?.GetValue(null) as ComputeOp)
+            .Select(t => t.GetProperty("Instance", BindingFlags.Public | BindingFlags.Static | BindingFlags.FlattenHierarchy)?.GetValue(null) as ComputeOp)
             .OfType<ComputeOp>()
             .OrderBy(op => op.Name, StringComparer.Ordinal)
             .ToArray();
@@ -64,9 +64,7 @@ public abstract class ComputeOp
 public abstract class ComputeOp<TArgs> : ComputeOp
     where TArgs : struct
 {
-    /// <summary>Creates the op descriptor.</summary>
-    /// <param name="name">Unique op name.</param>
-    protected ComputeOp(string name)
+    private protected ComputeOp(string name)
         : base(name)
     {
     }
@@ -116,6 +114,33 @@ public abstract class ComputeOp<TArgs> : ComputeOp
 
         return new OpConformanceReport(Name, backend.Name, count, failures);
     }
+}
+
+/// <summary>
+/// The base of every op: <typeparamref name="TSelf"/> is the op's own type, which gets one process-wide
+/// <see cref="Instance"/> and one kernel-table index (every instance of the type is the same op).
+/// </summary>
+/// <typeparam name="TSelf">The op's type.</typeparam>
+/// <typeparam name="TArgs">Its arguments.</typeparam>
+public abstract class ComputeOp<TSelf, TArgs> : ComputeOp<TArgs>
+    where TSelf : ComputeOp<TSelf, TArgs>, new()
+    where TArgs : struct
+{
+    private static readonly int TypeId = NextId();
+
+    /// <summary>Creates the op (once per type: see <see cref="Instance"/>).</summary>
+    /// <param name="name">Its unique name.</param>
+    protected ComputeOp(string name)
+        : base(name)
+    {
+    }
+
+    /// <summary>The op.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000:Do not declare static members on generic types", Justification = "The singleton of each op type.")]
+    public static TSelf Instance { get; } = new();
+
+    /// <inheritdoc />
+    internal sealed override int Id => TypeId;
 }
 
 /// <summary>The result of <see cref="ComputeOp.CheckConformance"/>.</summary>

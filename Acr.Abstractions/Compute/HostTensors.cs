@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Acr.Tensors;
 
 namespace Acr.Compute;
 

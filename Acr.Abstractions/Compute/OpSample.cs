@@ -1,5 +1,4 @@
 using System.Globalization;
-using Acr.Tensors;
 
 namespace Acr.Compute;
 

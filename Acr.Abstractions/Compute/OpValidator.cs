@@ -1,5 +1,3 @@
-using Acr.Tensors;
-
 namespace Acr.Compute;
 
 /// <summary>
@@ -43,6 +41,16 @@ public readonly struct OpValidator
         if (tensor.DataType != DataType.Float32)
         {
             throw new ArgumentException($"{Operation}: {name} must hold Float32 values; got a {tensor.DataType} tensor of shape {tensor.Shape}.", name);
+        }
+    }
+
+    /// <summary>Each tensor is owned and holds <see cref="DataType.Float32"/> values (<see cref="Floats(Tensor, string)"/> for each).</summary>
+    /// <param name="tensors">The tensors with their parameter names.</param>
+    public void Floats(params ReadOnlySpan<(Tensor Tensor, string Name)> tensors)
+    {
+        foreach (var (tensor, name) in tensors)
+        {
+            Floats(tensor, name);
         }
     }
 

@@ -1,4 +1,3 @@
-using Acr.Autograd;
 using Acr.Nn;
 
 namespace Acr.Detectors;

@@ -1,5 +1,3 @@
-using Acr.Autograd;
-
 namespace Acr.Detectors;
 
 /// <summary>A detector's per-row outputs for one forward pass (each a vector of N elements).</summary>

@@ -1,5 +1,3 @@
-using Acr.Compute;
-
 namespace Acr.Detectors;
 
 /// <summary>

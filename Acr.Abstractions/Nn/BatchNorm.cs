@@ -1,7 +1,3 @@
-using Acr.Autograd;
-using Acr.Compute;
-using Acr.Tensors;
-
 namespace Acr.Nn;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Acr.Compute;
-
 namespace Acr.Nn;
 
 /// <summary>What a forward pass needs besides its input: the batch's segments and the batch-norm mode.</summary>

@@ -1,7 +1,3 @@
-using Acr.Compute;
-using Acr.Numerics;
-using Acr.Tensors;
-
 namespace Acr.Nn;
 
 /// <summary>Creates initialised tensors. Values are drawn on the host in a fixed order, so a seed fixes them on every backend.</summary>

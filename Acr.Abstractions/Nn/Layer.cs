@@ -1,5 +1,3 @@
-using Acr.Autograd;
-
 namespace Acr.Nn;
 
 /// <summary>A module that maps one variable to another.</summary>

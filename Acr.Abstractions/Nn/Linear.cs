@@ -1,8 +1,3 @@
-using Acr.Autograd;
-using Acr.Compute;
-using Acr.Numerics;
-using Acr.Tensors;
-
 namespace Acr.Nn;
 
 /// <summary>Fully connected layer <c>y = x · Wᵀ + b</c>, W stored out×in (PyTorch layout).</summary>

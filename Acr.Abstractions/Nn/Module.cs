@@ -1,5 +1,3 @@
-using Acr.Autograd;
-
 namespace Acr.Nn;
 
 /// <summary>

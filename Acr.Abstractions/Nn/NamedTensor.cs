@@ -1,6 +1,3 @@
-using Acr.Autograd;
-using Acr.Tensors;
-
 namespace Acr.Nn;
 
 /// <summary>One piece of a module's state: a trainable parameter or a buffer (e.g. running statistics).</summary>

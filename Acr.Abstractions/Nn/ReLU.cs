@@ -1,5 +1,3 @@
-using Acr.Autograd;
-
 namespace Acr.Nn;
 
 /// <summary>Rectified linear unit, <c>max(x, 0)</c>; stateless.</summary>

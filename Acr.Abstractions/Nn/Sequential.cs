@@ -1,6 +1,3 @@
-using Acr.Compute;
-using Acr.Autograd;
-
 namespace Acr.Nn;
 
 /// <summary>Layers applied in order; child state is named by index (<c>0.weight</c>, <c>1.running_mean</c>, …).</summary>

@@ -1,4 +1,3 @@
-using Acr.Compute;
 using Acr.Detectors;
 
 namespace Acr.Plugins;

@@ -1,10 +1,6 @@
 using System.Reflection;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Acr.Backends.Cpu.Kernels.Gemm;
-using Acr.Backends.Cpu.Threading;
-using Acr.Compute;
-using Acr.Tensors;
 
 namespace Acr.Backends.Cpu;
 

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Acr.Backends.Cpu.Kernels;
-using Acr.Compute;
 
 namespace Acr.Backends.Cpu;
 

@@ -1,5 +1,3 @@
-using Acr.Compute;
-
 namespace Acr.Backends.Cpu;
 
 /// <summary>A CPU kernel as <see cref="CpuBackend"/> discovers it: something that registers itself for its op.</summary>

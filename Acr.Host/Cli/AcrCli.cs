@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Acr.Host.Data;
 using Acr.Host.Models;
 using Acr.Host.PluginLoading;
 using Spectre.Console;

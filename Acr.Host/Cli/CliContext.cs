@@ -1,7 +1,5 @@
 using System.CommandLine;
-using Acr.Compute;
 using Acr.Host.Composition;
-using Acr.Host.Data;
 using Acr.Host.PluginLoading;
 using Spectre.Console;
 

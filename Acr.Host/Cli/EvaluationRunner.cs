@@ -1,6 +1,3 @@
-using System.Globalization;
-using Acr.Compute;
-using Acr.Host.Data;
 using Acr.Host.Evaluation;
 using Acr.Host.Reports;
 using Spectre.Console;

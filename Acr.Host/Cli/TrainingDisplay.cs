@@ -1,4 +1,3 @@
-using System.Globalization;
 using Acr.Host.Training;
 using Spectre.Console;
 

@@ -1,5 +1,3 @@
-using Acr.Compute;
-using Acr.Detectors;
 using Acr.Plugins;
 
 namespace Acr.Host.Composition;

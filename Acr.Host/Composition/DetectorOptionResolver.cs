@@ -1,5 +1,3 @@
-using Acr.Detectors;
-
 namespace Acr.Host.Composition;
 
 /// <summary>Merges user-given detector options with a detector's defaults; unknown keys are refused.</summary>

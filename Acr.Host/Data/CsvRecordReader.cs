@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Acr.Host.Data;
 
 /// <summary>

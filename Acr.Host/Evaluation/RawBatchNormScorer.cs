@@ -1,5 +1,4 @@
 using Acr.Autograd;
-using Acr.Compute;
 using Acr.Tensors;
 
 namespace Acr.Host.Evaluation;

@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using Acr.Compute;
-using Acr.Detectors;
 using Acr.Host.Composition;
-using Acr.Host.Data;
 using Acr.Host.Preprocessing;
 using Acr.Host.Scoring;
 using Acr.Host.Training;

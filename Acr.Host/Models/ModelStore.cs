@@ -1,7 +1,5 @@
 using System.Reflection;
 using System.Text.Json;
-using Acr.Compute;
-using Acr.Detectors;
 using Acr.Host.Composition;
 using Acr.Host.Preprocessing;
 

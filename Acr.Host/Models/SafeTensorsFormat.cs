@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Acr.Host.Models;
 
 /// <summary>Constants and helpers shared by the <c>.safetensors</c> reader and writer.</summary>

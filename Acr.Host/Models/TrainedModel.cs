@@ -1,6 +1,3 @@
-using Acr.Compute;
-using Acr.Detectors;
-using Acr.Host.Data;
 using Acr.Host.Preprocessing;
 using Acr.Host.Scoring;
 

@@ -1,8 +1,6 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Acr.Compute;
-using Acr.Detectors;
 using Acr.Host.Composition;
 using Acr.Plugins;
 

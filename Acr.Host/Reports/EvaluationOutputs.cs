@@ -1,5 +1,3 @@
-using Acr.Compute;
-using Acr.Host.Data;
 using Acr.Host.Evaluation;
 using Acr.Host.IO;
 using Acr.Host.Models;

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Acr.Compute;
 using Acr.Host.Models;
 
 namespace Acr.Host.Reports;

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Acr.Host.Scoring;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using Acr.Autograd;
-using Acr.Compute;
-using Acr.Detectors;
 using Acr.Nn;
 using Acr.Tensors;
 

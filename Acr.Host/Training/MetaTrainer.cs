@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Acr.Compute;
-using Acr.Detectors;
 
 namespace Acr.Host.Training;
 

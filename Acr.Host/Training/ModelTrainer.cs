@@ -1,7 +1,4 @@
-using Acr.Compute;
-using Acr.Detectors;
 using Acr.Host.Composition;
-using Acr.Host.Data;
 using Acr.Host.Models;
 using Acr.Host.Preprocessing;
 using Acr.Numerics;

@@ -13,16 +13,8 @@ namespace Acr.Samples.KnnDetector;
 /// An op defines its rules, its scalar reference and its conformance samples once; the plugin adds a CPU
 /// kernel (<see cref="KnnScoresCpuKernel"/>) and every other backend runs the reference on the host.
 /// </remarks>
-public sealed class KnnScoresOp : ComputeOp<KnnScoresOp.Args>
+public sealed class KnnScoresOp() : ComputeOp<KnnScoresOp, KnnScoresOp.Args>("knn.scores")
 {
-    private KnnScoresOp()
-        : base("knn.scores")
-    {
-    }
-
-    /// <summary>The op.</summary>
-    public static KnnScoresOp Instance { get; } = new();
-
     /// <summary>The arguments.</summary>
     /// <param name="X">Rows, N×D.</param>
     /// <param name="Segments">The batches; neighbours are searched within each.</param>

@@ -87,12 +87,8 @@ public abstract class GradientCheckSuite : IDisposable
     }
 
     /// <summary>y = 2x whose backward claims dy·4.</summary>
-    private sealed class WrongRule : GradientRule
+    private sealed class WrongRule() : GradientRule<WrongRule>("wrong")
     {
-        public static WrongRule Instance { get; } = new();
-
-        public override string Name => "wrong";
-
         public static Variable Apply(Tape tape, Variable x)
         {
             var y = tape.NewVariable(x.Shape, x.RequiresGrad);

@@ -1,8 +1,3 @@
-using Acr.Autograd;
-using Acr.Compute;
-using Acr.Numerics;
-using Acr.Tensors;
-
 namespace Acr.Compute
 {
     /// <summary>
@@ -11,16 +6,8 @@ namespace Acr.Compute
     /// infinite AnomalyTerm on a normal row does no harm. With w[i] = 1/(T·n_t) for a row of task t this is the mean
     /// over tasks of the per-task mean. The inputs are read by length: matrices count element by element.
     /// </summary>
-    public sealed class AcrObjectiveOp : ComputeOp<AcrObjectiveOp.Args>
+    public sealed class AcrObjectiveOp() : ComputeOp<AcrObjectiveOp, AcrObjectiveOp.Args>("acr-objective")
     {
-        private AcrObjectiveOp()
-            : base("acr-objective")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static AcrObjectiveOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="NormalTerm">NormalTerm per row, N.</param>
         /// <param name="AnomalyTerm">AnomalyTerm per row, N.</param>
@@ -32,11 +19,7 @@ namespace Acr.Compute
         /// <inheritdoc />
         protected internal override void Validate(OpValidator check, in Args a)
         {
-            check.Floats(a.NormalTerm, "normalTerm");
-            check.Floats(a.AnomalyTerm, "anomalyTerm");
-            check.Floats(a.IsAnomaly, "isAnomaly");
-            check.Floats(a.RowWeight, "rowWeight");
-            check.Floats(a.Loss, "loss");
+            check.Floats((a.NormalTerm, "normalTerm"), (a.AnomalyTerm, "anomalyTerm"), (a.IsAnomaly, "isAnomaly"), (a.RowWeight, "rowWeight"), (a.Loss, "loss"));
             check.SameLength(a.AnomalyTerm, a.NormalTerm, "anomalyTerm", "normalTerm");
             check.SameLength(a.IsAnomaly, a.NormalTerm, "isAnomaly", "normalTerm");
             check.SameLength(a.RowWeight, a.NormalTerm, "rowWeight", "normalTerm");
@@ -98,16 +81,8 @@ namespace Acr.Compute
     /// Backward of <see cref="AcrObjectiveOp"/> with upstream scalar gradient g = dLoss[0]:
     /// <c>dNormal[i] (+)= a[i] ≠ 0 ? 0 : g·w[i]</c>; <c>dAnomaly[i] (+)= a[i] ≠ 0 ? g·w[i] : 0</c>.
     /// </summary>
-    public sealed class AcrObjectiveBackwardOp : ComputeOp<AcrObjectiveBackwardOp.Args>
+    public sealed class AcrObjectiveBackwardOp() : ComputeOp<AcrObjectiveBackwardOp, AcrObjectiveBackwardOp.Args>("acr-objective-backward")
     {
-        private AcrObjectiveBackwardOp()
-            : base("acr-objective-backward")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static AcrObjectiveBackwardOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="IsAnomaly">1 for anomalous rows, 0 for normal rows, N.</param>
         /// <param name="RowWeight">Weight per row, N.</param>
@@ -120,11 +95,7 @@ namespace Acr.Compute
         /// <inheritdoc />
         protected internal override void Validate(OpValidator check, in Args a)
         {
-            check.Floats(a.IsAnomaly, "isAnomaly");
-            check.Floats(a.RowWeight, "rowWeight");
-            check.Floats(a.DLoss, "dLoss");
-            check.Floats(a.DNormal, "dNormal");
-            check.Floats(a.DAnomaly, "dAnomaly");
+            check.Floats((a.IsAnomaly, "isAnomaly"), (a.RowWeight, "rowWeight"), (a.DLoss, "dLoss"), (a.DNormal, "dNormal"), (a.DAnomaly, "dAnomaly"));
             check.SameLength(a.RowWeight, a.IsAnomaly, "rowWeight", "isAnomaly");
             check.Length(a.DLoss, 1, "dLoss", "one scalar");
             check.SameLength(a.DNormal, a.IsAnomaly, "dNormal", "isAnomaly");
@@ -169,23 +140,10 @@ namespace Acr.Compute
         extension(ComputeBackend backend)
         {
             /// <summary>The ACR objective as one scalar (see <see cref="AcrObjectiveOp"/>).</summary>
-            /// <param name="normalTerm">NormalTerm per row, N.</param>
-            /// <param name="anomalyTerm">AnomalyTerm per row, N.</param>
-            /// <param name="isAnomaly">1 for anomalous rows, 0 for normal rows, N.</param>
-            /// <param name="rowWeight">Weight per row, N.</param>
-            /// <param name="loss">Output scalar.</param>
-            public void AcrObjective(Tensor normalTerm, Tensor anomalyTerm, Tensor isAnomaly, Tensor rowWeight, Tensor loss) =>
-                backend.Run(AcrObjectiveOp.Instance, new AcrObjectiveOp.Args(normalTerm, anomalyTerm, isAnomaly, rowWeight, loss));
+            public void AcrObjective(Tensor normalTerm, Tensor anomalyTerm, Tensor isAnomaly, Tensor rowWeight, Tensor loss) => backend.Run(AcrObjectiveOp.Instance, new AcrObjectiveOp.Args(normalTerm, anomalyTerm, isAnomaly, rowWeight, loss));
 
             /// <summary>Backward of the ACR objective (see <see cref="AcrObjectiveBackwardOp"/>).</summary>
-            /// <param name="isAnomaly">1 for anomalous rows, 0 for normal rows, N.</param>
-            /// <param name="rowWeight">Weight per row, N.</param>
-            /// <param name="dLoss">Upstream gradient, 1 element.</param>
-            /// <param name="dNormal">Gradient with respect to the NormalTerm.</param>
-            /// <param name="dAnomaly">Gradient with respect to the AnomalyTerm.</param>
-            /// <param name="accumulate">Add to the outputs instead of overwriting them.</param>
-            public void AcrObjectiveBackward(Tensor isAnomaly, Tensor rowWeight, Tensor dLoss, Tensor dNormal, Tensor dAnomaly, bool accumulate) =>
-                backend.Run(AcrObjectiveBackwardOp.Instance, new AcrObjectiveBackwardOp.Args(isAnomaly, rowWeight, dLoss, dNormal, dAnomaly, accumulate));
+            public void AcrObjectiveBackward(Tensor isAnomaly, Tensor rowWeight, Tensor dLoss, Tensor dNormal, Tensor dAnomaly, bool accumulate) => backend.Run(AcrObjectiveBackwardOp.Instance, new AcrObjectiveBackwardOp.Args(isAnomaly, rowWeight, dLoss, dNormal, dAnomaly, accumulate));
         }
     }
 }
@@ -205,23 +163,14 @@ namespace Acr.Autograd
         /// <param name="rowWeight">Per-row weight (no gradient).</param>
         public static Variable AcrObjective(Tape tape, Variable normalTerm, Variable anomalyTerm, Variable isAnomaly, Variable rowWeight)
         {
-            ArgumentNullException.ThrowIfNull(tape);
-            ArgumentNullException.ThrowIfNull(normalTerm);
-            ArgumentNullException.ThrowIfNull(anomalyTerm);
-            ArgumentNullException.ThrowIfNull(isAnomaly);
-            ArgumentNullException.ThrowIfNull(rowWeight);
+            Guard.NotNull(tape, normalTerm, anomalyTerm, isAnomaly, rowWeight);
             var loss = tape.NewVariable(TensorShape.Scalar, AnyRequiresGrad(normalTerm, anomalyTerm));
             tape.Backend.AcrObjective(normalTerm.Value, anomalyTerm.Value, isAnomaly.Value, rowWeight.Value, loss.Value);
-            tape.Record(new TapeEntry(AcrObjectiveRule.Instance, loss, normalTerm, anomalyTerm, isAnomaly, rowWeight));
-            return loss;
+            return tape.Record(new TapeEntry(AcrObjectiveRule.Instance, loss, normalTerm, anomalyTerm, isAnomaly, rowWeight));
         }
 
-        private sealed class AcrObjectiveRule : GradientRule
+        private sealed class AcrObjectiveRule() : GradientRule<AcrObjectiveRule>("acr-objective")
         {
-            public static AcrObjectiveRule Instance { get; } = new();
-
-            public override string Name => "acr-objective";
-
             public override void Backward(Tape tape, in TapeEntry entry)
             {
                 var normal = entry.A;

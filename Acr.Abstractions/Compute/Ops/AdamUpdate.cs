@@ -1,5 +1,3 @@
-using Acr.Tensors;
-
 namespace Acr.Compute;
 
 /// <summary>
@@ -8,16 +6,8 @@ namespace Acr.Compute;
 /// <c>p = p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)</c>, t = <c>step.Step</c> ≥ 1.
 /// The four tensors have one length and are distinct.
 /// </summary>
-public sealed class AdamUpdateOp : ComputeOp<AdamUpdateOp.Args>
+public sealed class AdamUpdateOp() : ComputeOp<AdamUpdateOp, AdamUpdateOp.Args>("adam-update")
 {
-    private AdamUpdateOp()
-        : base("adam-update")
-    {
-    }
-
-    /// <summary>The op.</summary>
-    public static AdamUpdateOp Instance { get; } = new();
-
     /// <summary>The arguments.</summary>
     /// <param name="Parameter">Parameter, updated in place.</param>
     /// <param name="Gradient">Its gradient, same length.</param>
@@ -29,10 +19,7 @@ public sealed class AdamUpdateOp : ComputeOp<AdamUpdateOp.Args>
     /// <inheritdoc />
     protected internal override void Validate(OpValidator check, in Args a)
     {
-        check.Floats(a.Parameter, "parameter");
-        check.Floats(a.Gradient, "gradient");
-        check.Floats(a.FirstMoment, "firstMoment");
-        check.Floats(a.SecondMoment, "secondMoment");
+        check.Floats((a.Parameter, "parameter"), (a.Gradient, "gradient"), (a.FirstMoment, "firstMoment"), (a.SecondMoment, "secondMoment"));
         check.SameLength(a.Gradient, a.Parameter, "gradient", "parameter");
         check.SameLength(a.FirstMoment, a.Parameter, "firstMoment", "parameter");
         check.SameLength(a.SecondMoment, a.Parameter, "secondMoment", "parameter");
@@ -91,12 +78,6 @@ public static partial class BackendOps
     extension(ComputeBackend backend)
     {
         /// <summary>One fused Adam step (see <see cref="AdamUpdateOp"/>).</summary>
-        /// <param name="parameter">Parameter, updated in place.</param>
-        /// <param name="gradient">Its gradient.</param>
-        /// <param name="firstMoment">First-moment state.</param>
-        /// <param name="secondMoment">Second-moment state.</param>
-        /// <param name="step">Hyperparameters and the 1-based step count.</param>
-        public void AdamUpdate(Tensor parameter, Tensor gradient, Tensor firstMoment, Tensor secondMoment, AdamStep step) =>
-            backend.Run(AdamUpdateOp.Instance, new AdamUpdateOp.Args(parameter, gradient, firstMoment, secondMoment, step));
+        public void AdamUpdate(Tensor parameter, Tensor gradient, Tensor firstMoment, Tensor secondMoment, AdamStep step) => backend.Run(AdamUpdateOp.Instance, new AdamUpdateOp.Args(parameter, gradient, firstMoment, secondMoment, step));
     }
 }

@@ -1,18 +1,8 @@
-using Acr.Tensors;
-
 namespace Acr.Compute;
 
 /// <summary><c>y[i, j] = x[i, j] + v[j]</c> on matrix views; x and y are R×C, v has C elements. y may alias x.</summary>
-public sealed class AddRowVectorOp : ComputeOp<AddRowVectorOp.Args>
+public sealed class AddRowVectorOp() : ComputeOp<AddRowVectorOp, AddRowVectorOp.Args>("add-row-vector")
 {
-    private AddRowVectorOp()
-        : base("add-row-vector")
-    {
-    }
-
-    /// <summary>The op.</summary>
-    public static AddRowVectorOp Instance { get; } = new();
-
     /// <summary>The arguments.</summary>
     /// <param name="X">Input matrix.</param>
     /// <param name="V">Row vector added to every row.</param>
@@ -22,9 +12,7 @@ public sealed class AddRowVectorOp : ComputeOp<AddRowVectorOp.Args>
     /// <inheritdoc />
     protected internal override void Validate(OpValidator check, in Args a)
     {
-        check.Floats(a.X, "x");
-        check.Floats(a.V, "v");
-        check.Floats(a.Y, "y");
+        check.Floats((a.X, "x"), (a.V, "v"), (a.Y, "y"));
         check.Length(a.V, a.X.Shape.Columns, "v", "one per column of x");
         check.Matrix(a.Y, a.X.Shape.Rows, a.X.Shape.Columns, "y");
     }
@@ -64,9 +52,6 @@ public static partial class BackendOps
     extension(ComputeBackend backend)
     {
         /// <summary><c>y[i, j] = x[i, j] + v[j]</c> (see <see cref="AddRowVectorOp"/>).</summary>
-        /// <param name="x">Input matrix, R×C.</param>
-        /// <param name="v">Row vector, C.</param>
-        /// <param name="y">Output matrix, R×C (may be x).</param>
         public void AddRowVector(Tensor x, Tensor v, Tensor y) => backend.Run(AddRowVectorOp.Instance, new AddRowVectorOp.Args(x, v, y));
     }
 }

@@ -1,18 +1,8 @@
-using Acr.Tensors;
-
 namespace Acr.Compute;
 
 /// <summary><c>y[i] = y[i] + alpha · x[i]</c> (unfused: the product is rounded before the add). x and y have one length; y may be x.</summary>
-public sealed class AxpyOp : ComputeOp<AxpyOp.Args>
+public sealed class AxpyOp() : ComputeOp<AxpyOp, AxpyOp.Args>("axpy")
 {
-    private AxpyOp()
-        : base("axpy")
-    {
-    }
-
-    /// <summary>The op.</summary>
-    public static AxpyOp Instance { get; } = new();
-
     /// <summary>The arguments.</summary>
     /// <param name="Alpha">Scale of x.</param>
     /// <param name="X">Input.</param>
@@ -22,8 +12,7 @@ public sealed class AxpyOp : ComputeOp<AxpyOp.Args>
     /// <inheritdoc />
     protected internal override void Validate(OpValidator check, in Args a)
     {
-        check.Floats(a.X, "x");
-        check.Floats(a.Y, "y");
+        check.Floats((a.X, "x"), (a.Y, "y"));
         check.SameLength(a.Y, a.X, "y", "x");
     }
 
@@ -53,9 +42,6 @@ public static partial class BackendOps
     extension(ComputeBackend backend)
     {
         /// <summary><c>y = y + alpha · x</c> (see <see cref="AxpyOp"/>).</summary>
-        /// <param name="alpha">Scale of x.</param>
-        /// <param name="x">Input.</param>
-        /// <param name="y">Accumulator of the same length.</param>
         public void Axpy(float alpha, Tensor x, Tensor y) => backend.Run(AxpyOp.Instance, new AxpyOp.Args(alpha, x, y));
     }
 }

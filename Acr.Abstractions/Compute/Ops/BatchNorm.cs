@@ -1,8 +1,3 @@
-using Acr.Autograd;
-using Acr.Compute;
-using Acr.Numerics;
-using Acr.Tensors;
-
 namespace Acr.Compute
 {
     /// <summary>
@@ -17,16 +12,8 @@ namespace Acr.Compute
     /// <c>runningVariance = (1 − momentum)·runningVariance + momentum·σ²_s·n_s/(n_s − 1)</c>,
     /// exactly as S separate PyTorch forward passes in training mode would update them. y may not alias x.
     /// </summary>
-    public sealed class BatchNormForwardOp : ComputeOp<BatchNormForwardOp.Args>
+    public sealed class BatchNormForwardOp() : ComputeOp<BatchNormForwardOp, BatchNormForwardOp.Args>("batch-norm-forward")
     {
-        private BatchNormForwardOp()
-            : base("batch-norm-forward")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static BatchNormForwardOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="X">Input, N×C.</param>
         /// <param name="Segments">Row segments; they cover N rows and every one has ≥ 2 rows.</param>
@@ -54,11 +41,7 @@ namespace Acr.Compute
             check.Floats(a.X, "x");
             int rows = a.X.Shape.Rows, channels = a.X.Shape.Columns;
             check.BatchNormSegments(a.Segments, rows);
-            check.Floats(a.Gamma, "gamma");
-            check.Floats(a.Beta, "beta");
-            check.Floats(a.Y, "y");
-            check.Floats(a.Mean, "mean");
-            check.Floats(a.InverseStd, "inverseStd");
+            check.Floats((a.Gamma, "gamma"), (a.Beta, "beta"), (a.Y, "y"), (a.Mean, "mean"), (a.InverseStd, "inverseStd"));
             check.Length(a.Gamma, channels, "gamma", "one per channel");
             check.Length(a.Beta, channels, "beta", "one per channel");
             check.Matrix(a.Y, rows, channels, "y");
@@ -72,8 +55,7 @@ namespace Acr.Compute
 
             if (a.RunningMean is { } rm && a.RunningVariance is { } rv)
             {
-                check.Floats(rm, "runningMean");
-                check.Floats(rv, "runningVariance");
+                check.Floats((rm, "runningMean"), (rv, "runningVariance"));
                 check.Length(rm, channels, "runningMean", "one per channel");
                 check.Length(rv, channels, "runningVariance", "one per channel");
             }
@@ -158,16 +140,8 @@ namespace Acr.Compute
     /// segment and channel, <c>m1 = mean_{R_s}(dy)</c>, <c>m2 = mean_{R_s}(dy · x̂)</c>:
     /// <c>dx = gamma · inv_s · (dy − m1 − x̂ · m2)</c>; <c>dGamma[j] (+)= Σ_i dy·x̂</c>; <c>dBeta[j] (+)= Σ_i dy</c> over all rows.
     /// </summary>
-    public sealed class BatchNormBackwardOp : ComputeOp<BatchNormBackwardOp.Args>
+    public sealed class BatchNormBackwardOp() : ComputeOp<BatchNormBackwardOp, BatchNormBackwardOp.Args>("batch-norm-backward")
     {
-        private BatchNormBackwardOp()
-            : base("batch-norm-backward")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static BatchNormBackwardOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="X">Forward input, N×C.</param>
         /// <param name="Dy">Gradient with respect to the (pre-activation) output, N×C.</param>
@@ -189,13 +163,7 @@ namespace Acr.Compute
             check.Floats(a.X, "x");
             int rows = a.X.Shape.Rows, channels = a.X.Shape.Columns;
             check.BatchNormSegments(a.Segments, rows);
-            check.Floats(a.Dy, "dy");
-            check.Floats(a.Gamma, "gamma");
-            check.Floats(a.Mean, "mean");
-            check.Floats(a.InverseStd, "inverseStd");
-            check.Floats(a.Dx, "dx");
-            check.Floats(a.DGamma, "dGamma");
-            check.Floats(a.DBeta, "dBeta");
+            check.Floats((a.Dy, "dy"), (a.Gamma, "gamma"), (a.Mean, "mean"), (a.InverseStd, "inverseStd"), (a.Dx, "dx"), (a.DGamma, "dGamma"), (a.DBeta, "dBeta"));
             check.Matrix(a.Dy, rows, channels, "dy");
             check.Matrix(a.Dx, rows, channels, "dx");
             check.Length(a.Gamma, channels, "gamma", "one per channel");
@@ -284,16 +252,8 @@ namespace Acr.Compute
     /// Inference-mode batch norm with running statistics:
     /// <c>y[i,j] = gamma[j] · (x[i,j] − runningMean[j]) / √(runningVariance[j] + epsilon) + beta[j]</c>. y may alias x.
     /// </summary>
-    public sealed class BatchNormInferenceOp : ComputeOp<BatchNormInferenceOp.Args>
+    public sealed class BatchNormInferenceOp() : ComputeOp<BatchNormInferenceOp, BatchNormInferenceOp.Args>("batch-norm-inference")
     {
-        private BatchNormInferenceOp()
-            : base("batch-norm-inference")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static BatchNormInferenceOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="X">Input, N×C.</param>
         /// <param name="Gamma">Scale, C.</param>
@@ -307,12 +267,7 @@ namespace Acr.Compute
         /// <inheritdoc />
         protected internal override void Validate(OpValidator check, in Args a)
         {
-            check.Floats(a.X, "x");
-            check.Floats(a.Gamma, "gamma");
-            check.Floats(a.Beta, "beta");
-            check.Floats(a.RunningMean, "runningMean");
-            check.Floats(a.RunningVariance, "runningVariance");
-            check.Floats(a.Y, "y");
+            check.Floats((a.X, "x"), (a.Gamma, "gamma"), (a.Beta, "beta"), (a.RunningMean, "runningMean"), (a.RunningVariance, "runningVariance"), (a.Y, "y"));
             int rows = a.X.Shape.Rows, channels = a.X.Shape.Columns;
             check.Length(a.Gamma, channels, "gamma", "one per channel");
             check.Length(a.Beta, channels, "beta", "one per channel");
@@ -401,50 +356,17 @@ namespace Acr.Compute
         extension(ComputeBackend backend)
         {
             /// <summary>Segmented batch-mode batch norm, then <paramref name="activation"/> in the same pass (see <see cref="BatchNormForwardOp"/>).</summary>
-            /// <param name="x">Input, N×C.</param>
-            /// <param name="segments">Row segments (every one ≥ 2 rows).</param>
-            /// <param name="gamma">Scale, C.</param>
-            /// <param name="beta">Shift, C.</param>
-            /// <param name="epsilon">Variance epsilon.</param>
-            /// <param name="activation">The activation applied to the output.</param>
-            /// <param name="y">Output, N×C.</param>
-            /// <param name="mean">Per-segment means, S×C.</param>
-            /// <param name="inverseStd">Per-segment inverse standard deviations, S×C.</param>
-            /// <param name="runningMean">Running mean to update, or null.</param>
-            /// <param name="runningVariance">Running variance to update, or null.</param>
-            /// <param name="momentum">Running-statistics momentum.</param>
             public void BatchNormForward(Tensor x, BatchSegments segments, Tensor gamma, Tensor beta, float epsilon, Activation activation,
                 Tensor y, Tensor mean, Tensor inverseStd, Tensor? runningMean, Tensor? runningVariance, float momentum) =>
-                backend.Run(BatchNormForwardOp.Instance, new BatchNormForwardOp.Args(x, segments, gamma, beta, epsilon, activation, y, mean, inverseStd,
-                    runningMean, runningVariance, momentum));
+                backend.Run(BatchNormForwardOp.Instance, new BatchNormForwardOp.Args(x, segments, gamma, beta, epsilon, activation, y, mean, inverseStd, runningMean, runningVariance, momentum));
 
             /// <summary>Backward of the segmented batch norm (see <see cref="BatchNormBackwardOp"/>).</summary>
-            /// <param name="x">Forward input, N×C.</param>
-            /// <param name="dy">Gradient with respect to the output, N×C.</param>
-            /// <param name="segments">The forward pass's segments.</param>
-            /// <param name="gamma">Scale, C.</param>
-            /// <param name="mean">The forward means, S×C.</param>
-            /// <param name="inverseStd">The forward inverse standard deviations, S×C.</param>
-            /// <param name="dx">Gradient with respect to x.</param>
-            /// <param name="accumulateInput">Add to dx instead of overwriting it.</param>
-            /// <param name="dGamma">Gradient with respect to gamma.</param>
-            /// <param name="dBeta">Gradient with respect to beta.</param>
-            /// <param name="accumulateParameters">Add to dGamma and dBeta instead of overwriting them.</param>
             public void BatchNormBackward(Tensor x, Tensor dy, BatchSegments segments, Tensor gamma, Tensor mean, Tensor inverseStd,
                 Tensor dx, bool accumulateInput, Tensor dGamma, Tensor dBeta, bool accumulateParameters) =>
-                backend.Run(BatchNormBackwardOp.Instance, new BatchNormBackwardOp.Args(x, dy, segments, gamma, mean, inverseStd, dx, accumulateInput,
-                    dGamma, dBeta, accumulateParameters));
+                backend.Run(BatchNormBackwardOp.Instance, new BatchNormBackwardOp.Args(x, dy, segments, gamma, mean, inverseStd, dx, accumulateInput, dGamma, dBeta, accumulateParameters));
 
             /// <summary>Batch norm with running statistics (see <see cref="BatchNormInferenceOp"/>).</summary>
-            /// <param name="x">Input, N×C.</param>
-            /// <param name="gamma">Scale, C.</param>
-            /// <param name="beta">Shift, C.</param>
-            /// <param name="runningMean">Running mean, C.</param>
-            /// <param name="runningVariance">Running variance, C.</param>
-            /// <param name="epsilon">Variance epsilon.</param>
-            /// <param name="y">Output, N×C (may be x).</param>
-            public void BatchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVariance, float epsilon, Tensor y) =>
-                backend.Run(BatchNormInferenceOp.Instance, new BatchNormInferenceOp.Args(x, gamma, beta, runningMean, runningVariance, epsilon, y));
+            public void BatchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVariance, float epsilon, Tensor y) => backend.Run(BatchNormInferenceOp.Instance, new BatchNormInferenceOp.Args(x, gamma, beta, runningMean, runningVariance, epsilon, y));
         }
     }
 }
@@ -474,11 +396,7 @@ namespace Acr.Autograd
         public static Variable BatchNorm(Tape tape, Variable x, BatchSegments segments, Variable gamma, Variable beta, float epsilon,
             Tensor? runningMean = null, Tensor? runningVariance = null, float momentum = 0.1f, Activation activation = Activation.None)
         {
-            ArgumentNullException.ThrowIfNull(tape);
-            ArgumentNullException.ThrowIfNull(x);
-            ArgumentNullException.ThrowIfNull(segments);
-            ArgumentNullException.ThrowIfNull(gamma);
-            ArgumentNullException.ThrowIfNull(beta);
+            Guard.NotNull(tape, x, segments, gamma, beta);
             GradientRule rule = activation == Activation.Relu ? BatchNormReluRule.Instance : BatchNormRule.Instance;
             var stats = TensorShape.Matrix(segments.Count, x.Shape.Columns);
             var mean = tape.NewVariable(stats, false);
@@ -504,10 +422,7 @@ namespace Acr.Autograd
         /// <exception cref="InvalidOperationException">The input requires a gradient.</exception>
         public static Variable BatchNormInference(Tape tape, Variable x, Variable gamma, Variable beta, Tensor runningMean, Tensor runningVariance, float epsilon)
         {
-            ArgumentNullException.ThrowIfNull(tape);
-            ArgumentNullException.ThrowIfNull(x);
-            ArgumentNullException.ThrowIfNull(gamma);
-            ArgumentNullException.ThrowIfNull(beta);
+            Guard.NotNull(tape, x, gamma, beta);
             if (x.RequiresGrad)
             {
                 throw new InvalidOperationException("Running-mode batch norm is for inference and has no backward rule; train in batch mode (ACR's setting).");
@@ -524,12 +439,8 @@ namespace Acr.Autograd
             { Step = 5e-3, Segments = lengths };
 
         /// <summary>Backward of batch norm + ReLU: the ReLU mask applied to dy (into scratch), then the batch-norm backward.</summary>
-        private sealed class BatchNormReluRule : GradientRule
+        private sealed class BatchNormReluRule() : GradientRule<BatchNormReluRule>("batch-norm+relu")
         {
-            public static BatchNormReluRule Instance { get; } = new();
-
-            public override string Name => "batch-norm+relu";
-
             public override void Backward(Tape tape, in TapeEntry entry)
             {
                 var output = entry.Output;
@@ -567,12 +478,8 @@ namespace Acr.Autograd
             }
         }
 
-        private sealed class BatchNormRule : GradientRule
+        private sealed class BatchNormRule() : GradientRule<BatchNormRule>("batch-norm")
         {
-            public static BatchNormRule Instance { get; } = new();
-
-            public override string Name => "batch-norm";
-
             public override void Backward(Tape tape, in TapeEntry entry) => Backward(tape, entry, entry.Output.Grad!);
 
             /// <summary>The batch-norm backward with <paramref name="dy"/> as the gradient of its (pre-activation) output.</summary>

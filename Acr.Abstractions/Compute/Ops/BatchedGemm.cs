@@ -1,8 +1,3 @@
-using Acr.Autograd;
-using Acr.Compute;
-using Acr.Numerics;
-using Acr.Tensors;
-
 namespace Acr.Compute
 {
     /// <summary>
@@ -13,16 +8,8 @@ namespace Acr.Compute
     /// batch order (a weight shared across the batch gets its gradient this way). n is the largest batch of the
     /// three; each is 1 or n. When beta is 0, C is not read. C must not alias A or B.
     /// </summary>
-    public sealed class BatchedGemmOp : ComputeOp<BatchedGemmOp.Args>
+    public sealed class BatchedGemmOp() : ComputeOp<BatchedGemmOp, BatchedGemmOp.Args>("batched-gemm")
     {
-        private BatchedGemmOp()
-            : base("batched-gemm")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static BatchedGemmOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="TransposeA">Use A_bᵀ (A is stored [batch, K, M]).</param>
         /// <param name="TransposeB">Use B_bᵀ (B is stored [batch, N, K]).</param>
@@ -49,9 +36,7 @@ namespace Acr.Compute
         /// <inheritdoc />
         protected internal override void Validate(OpValidator check, in Args a)
         {
-            check.Floats(a.A, "a");
-            check.Floats(a.B, "b");
-            check.Floats(a.C, "c");
+            check.Floats((a.A, "a"), (a.B, "b"), (a.C, "c"));
             check.Batch(a.A, "a");
             check.Batch(a.B, "b");
             check.Batch(a.C, "c");
@@ -190,15 +175,7 @@ namespace Acr.Compute
         extension(ComputeBackend backend)
         {
             /// <summary><c>C_b = alpha · op(A_b) · op(B_b) + beta · C_b</c> over a batch of matrices (see <see cref="BatchedGemmOp"/>).</summary>
-            /// <param name="transposeA">Use A_bᵀ.</param>
-            /// <param name="transposeB">Use B_bᵀ.</param>
-            /// <param name="alpha">Scale of the products.</param>
-            /// <param name="a">Batch of A, [1 or n, …].</param>
-            /// <param name="b">Batch of B, [1 or n, …].</param>
-            /// <param name="beta">Scale of the old C; 0 means C is not read.</param>
-            /// <param name="c">Batch of C, [1 or n, M, N] (batch 1 receives the sum over the batch).</param>
-            public void BatchedGemm(bool transposeA, bool transposeB, float alpha, Tensor a, Tensor b, float beta, Tensor c) =>
-                backend.Run(BatchedGemmOp.Instance, new BatchedGemmOp.Args(transposeA, transposeB, alpha, a, b, beta, c));
+            public void BatchedGemm(bool transposeA, bool transposeB, float alpha, Tensor a, Tensor b, float beta, Tensor c) => backend.Run(BatchedGemmOp.Instance, new BatchedGemmOp.Args(transposeA, transposeB, alpha, a, b, beta, c));
         }
     }
 }
@@ -218,9 +195,7 @@ namespace Acr.Autograd
         /// <param name="transposeB">Multiply by B_bᵀ.</param>
         public static Variable BatchedMatMul(Tape tape, Variable a, Variable b, bool transposeB = false)
         {
-            ArgumentNullException.ThrowIfNull(tape);
-            ArgumentNullException.ThrowIfNull(a);
-            ArgumentNullException.ThrowIfNull(b);
+            Guard.NotNull(tape, a, b);
             if (a.Shape.Rank != 3 || b.Shape.Rank != 3)
             {
                 throw new ArgumentException($"BatchedMatMul takes batches of matrices, shape [batch, rows, columns]; got {a.Shape} and {b.Shape}.", a.Shape.Rank != 3 ? nameof(a) : nameof(b));
@@ -229,8 +204,7 @@ namespace Acr.Autograd
             var count = Math.Max(a.Shape[0], b.Shape[0]);
             var y = tape.NewVariable(new TensorShape(count, a.Shape[1], transposeB ? b.Shape[1] : b.Shape[2]), AnyRequiresGrad(a, b));
             tape.Backend.BatchedGemm(false, transposeB, 1f, a.Value, b.Value, 0f, y.Value);
-            tape.Record(new TapeEntry(BatchedMatMulRule.Instance, y, a, b, Flags: transposeB ? 1 : 0));
-            return y;
+            return tape.Record(new TapeEntry(BatchedMatMulRule.Instance, y, a, b, Flags: transposeB ? 1 : 0));
         }
 
         /// <summary>
@@ -244,8 +218,7 @@ namespace Acr.Autograd
         /// <exception cref="ArgumentException">The rows do not split into groups of <paramref name="groupSize"/>.</exception>
         public static Variable GroupGram(Tape tape, Variable z, int groupSize)
         {
-            ArgumentNullException.ThrowIfNull(tape);
-            ArgumentNullException.ThrowIfNull(z);
+            Guard.NotNull(tape, z);
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(groupSize);
             if (z.Shape.Rows % groupSize != 0)
             {
@@ -256,12 +229,8 @@ namespace Acr.Autograd
             return BatchedMatMul(tape, groups, groups, transposeB: true);
         }
 
-        private sealed class BatchedMatMulRule : GradientRule
+        private sealed class BatchedMatMulRule() : GradientRule<BatchedMatMulRule>("batched-matmul")
         {
-            public static BatchedMatMulRule Instance { get; } = new();
-
-            public override string Name => "batched-matmul";
-
             public override void Backward(Tape tape, in TapeEntry entry)
             {
                 var backend = tape.Backend;

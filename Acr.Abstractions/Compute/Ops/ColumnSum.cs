@@ -1,18 +1,8 @@
-using Acr.Tensors;
-
 namespace Acr.Compute;
 
 /// <summary><c>y[j] = (accumulate ? y[j] : 0) + Σ_i x[i, j]</c> on the matrix view of x (R×C); y has C elements.</summary>
-public sealed class ColumnSumOp : ComputeOp<ColumnSumOp.Args>
+public sealed class ColumnSumOp() : ComputeOp<ColumnSumOp, ColumnSumOp.Args>("column-sum")
 {
-    private ColumnSumOp()
-        : base("column-sum")
-    {
-    }
-
-    /// <summary>The op.</summary>
-    public static ColumnSumOp Instance { get; } = new();
-
     /// <summary>The arguments.</summary>
     /// <param name="X">Input matrix.</param>
     /// <param name="Y">Column sums.</param>
@@ -22,8 +12,7 @@ public sealed class ColumnSumOp : ComputeOp<ColumnSumOp.Args>
     /// <inheritdoc />
     protected internal override void Validate(OpValidator check, in Args a)
     {
-        check.Floats(a.X, "x");
-        check.Floats(a.Y, "y");
+        check.Floats((a.X, "x"), (a.Y, "y"));
         check.Length(a.Y, a.X.Shape.Columns, "y", "one per column of x");
         check.Distinct(a.Y, a.X, "y", "x");
     }
@@ -63,9 +52,6 @@ public static partial class BackendOps
     extension(ComputeBackend backend)
     {
         /// <summary><c>y[j] (+)= Σ_i x[i, j]</c> (see <see cref="ColumnSumOp"/>).</summary>
-        /// <param name="x">Input matrix, R×C.</param>
-        /// <param name="y">Column sums, C.</param>
-        /// <param name="accumulate">Add to y instead of overwriting it.</param>
         public void ColumnSum(Tensor x, Tensor y, bool accumulate) => backend.Run(ColumnSumOp.Instance, new ColumnSumOp.Args(x, y, accumulate));
     }
 }

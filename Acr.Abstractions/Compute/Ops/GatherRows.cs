@@ -1,8 +1,3 @@
-using Acr.Autograd;
-using Acr.Compute;
-using Acr.Numerics;
-using Acr.Tensors;
-
 namespace Acr.Compute
 {
     /// <summary>
@@ -10,16 +5,8 @@ namespace Acr.Compute
     /// outside [0, R) gives a row of NaN (kernels never read out of bounds, and the bad row is visible). Indices may
     /// repeat. y must not alias x. This is how a batch is drawn from data kept on the device: upload N indices, not N rows.
     /// </summary>
-    public sealed class GatherRowsOp : ComputeOp<GatherRowsOp.Args>
+    public sealed class GatherRowsOp() : ComputeOp<GatherRowsOp, GatherRowsOp.Args>("gather-rows")
     {
-        private GatherRowsOp()
-            : base("gather-rows")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static GatherRowsOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="X">Source rows, R×C.</param>
         /// <param name="Indices">Row of x for each output row (Int32), N.</param>
@@ -73,16 +60,8 @@ namespace Acr.Compute
     /// <c>dx[indices[i], :] += dy[i, :]</c> (out-of-range indices are skipped). The order fixes the rounding of repeated
     /// indices, so results are deterministic.
     /// </summary>
-    public sealed class ScatterAddRowsOp : ComputeOp<ScatterAddRowsOp.Args>
+    public sealed class ScatterAddRowsOp() : ComputeOp<ScatterAddRowsOp, ScatterAddRowsOp.Args>("scatter-add-rows")
     {
-        private ScatterAddRowsOp()
-            : base("scatter-add-rows")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static ScatterAddRowsOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="Dy">Rows to add, N×C.</param>
         /// <param name="Indices">Destination row of each (Int32), N.</param>
@@ -159,18 +138,10 @@ namespace Acr.Compute
         extension(ComputeBackend backend)
         {
             /// <summary><c>y[i, :] = x[indices[i], :]</c> (see <see cref="GatherRowsOp"/>).</summary>
-            /// <param name="x">Source rows, R×C.</param>
-            /// <param name="indices">Int32 row indices, N.</param>
-            /// <param name="y">Gathered rows, N×C.</param>
             public void GatherRows(Tensor x, Tensor indices, Tensor y) => backend.Run(GatherRowsOp.Instance, new GatherRowsOp.Args(x, indices, y));
 
             /// <summary><c>dx[indices[i], :] += dy[i, :]</c> in index order (see <see cref="ScatterAddRowsOp"/>).</summary>
-            /// <param name="dy">Rows to add, N×C.</param>
-            /// <param name="indices">Int32 destination rows, N.</param>
-            /// <param name="dx">Destination, R×C.</param>
-            /// <param name="accumulate">Add to dx instead of starting from zero.</param>
-            public void ScatterAddRows(Tensor dy, Tensor indices, Tensor dx, bool accumulate) =>
-                backend.Run(ScatterAddRowsOp.Instance, new ScatterAddRowsOp.Args(dy, indices, dx, accumulate));
+            public void ScatterAddRows(Tensor dy, Tensor indices, Tensor dx, bool accumulate) => backend.Run(ScatterAddRowsOp.Instance, new ScatterAddRowsOp.Args(dy, indices, dx, accumulate));
         }
     }
 }
@@ -185,21 +156,14 @@ namespace Acr.Autograd
         /// <param name="indices">Int32 row indices, N (no gradient).</param>
         public static Variable GatherRows(Tape tape, Variable x, Tensor indices)
         {
-            ArgumentNullException.ThrowIfNull(tape);
-            ArgumentNullException.ThrowIfNull(x);
-            ArgumentNullException.ThrowIfNull(indices);
+            Guard.NotNull(tape, x, indices);
             var y = tape.NewVariable(TensorShape.Matrix(indices.Length, x.Shape.Columns), x.RequiresGrad);
             tape.Backend.GatherRows(x.Value, indices, y.Value);
-            tape.Record(new TapeEntry(GatherRowsRule.Instance, y, x, State: indices));
-            return y;
+            return tape.Record(new TapeEntry(GatherRowsRule.Instance, y, x, State: indices));
         }
 
-        private sealed class GatherRowsRule : GradientRule
+        private sealed class GatherRowsRule() : GradientRule<GatherRowsRule>("gather-rows")
         {
-            public static GatherRowsRule Instance { get; } = new();
-
-            public override string Name => "gather-rows";
-
             public override void Backward(Tape tape, in TapeEntry entry)
             {
                 var dx = tape.GradientFor(entry.A, out var acc);

@@ -1,5 +1,3 @@
-using Acr.Tensors;
-
 namespace Acr.Compute;
 
 /// <summary>
@@ -7,16 +5,8 @@ namespace Acr.Compute;
 /// <c>op(X) = Xᵀ</c> if its flag is set. <c>op(A)</c> is M×K, <c>op(B)</c> is K×N, <c>C</c> is M×N.
 /// When beta is 0, C is not read (NaN in C does not leak). C must not alias A or B.
 /// </summary>
-public sealed class GemmOp : ComputeOp<GemmOp.Args>
+public sealed class GemmOp() : ComputeOp<GemmOp, GemmOp.Args>("gemm")
 {
-    private GemmOp()
-        : base("gemm")
-    {
-    }
-
-    /// <summary>The op.</summary>
-    public static GemmOp Instance { get; } = new();
-
     /// <summary>The arguments.</summary>
     /// <param name="TransposeA">Use Aᵀ (A is stored K×M).</param>
     /// <param name="TransposeB">Use Bᵀ (B is stored N×K).</param>
@@ -40,9 +30,7 @@ public sealed class GemmOp : ComputeOp<GemmOp.Args>
     /// <inheritdoc />
     protected internal override void Validate(OpValidator check, in Args a)
     {
-        check.Floats(a.A, "a");
-        check.Floats(a.B, "b");
-        check.Floats(a.C, "c");
+        check.Floats((a.A, "a"), (a.B, "b"), (a.C, "c"));
         int m = a.M, k = a.K, n = a.N;
         var kb = a.TransposeB ? a.B.Shape.Columns : a.B.Shape.Rows;
         if (k != kb)
@@ -158,15 +146,6 @@ public static partial class BackendOps
     extension(ComputeBackend backend)
     {
         /// <summary><c>C = alpha · op(A) · op(B) + beta · C</c> (see <see cref="GemmOp"/>).</summary>
-        /// <param name="transposeA">Use Aᵀ (A is stored K×M).</param>
-        /// <param name="transposeB">Use Bᵀ (B is stored N×K).</param>
-        /// <param name="alpha">Scale of the product.</param>
-        /// <param name="a">Matrix A.</param>
-        /// <param name="b">Matrix B.</param>
-        /// <param name="beta">Scale of the old C; 0 means C is not read.</param>
-        /// <param name="c">Matrix C.</param>
-        /// <exception cref="ArgumentException">Inner or outer dimensions do not match, or C aliases A or B.</exception>
-        public void Gemm(bool transposeA, bool transposeB, float alpha, Tensor a, Tensor b, float beta, Tensor c) =>
-            backend.Run(GemmOp.Instance, new GemmOp.Args(transposeA, transposeB, alpha, a, b, beta, c));
+        public void Gemm(bool transposeA, bool transposeB, float alpha, Tensor a, Tensor b, float beta, Tensor c) => backend.Run(GemmOp.Instance, new GemmOp.Args(transposeA, transposeB, alpha, a, b, beta, c));
     }
 }

@@ -1,24 +1,11 @@
-using Acr.Autograd;
-using Acr.Compute;
-using Acr.Numerics;
-using Acr.Tensors;
-
 namespace Acr.Compute
 {
     /// <summary>
     /// Mean over groups of <c>V</c> consecutive rows: <c>y[g, j] = (1/V) Σ_{v&lt;V} x[g·V + v, j]</c>, accumulated in double;
     /// x is (G·V)×C, y G×C (e.g. NTL's per-row mean of the losses of its V views). y must not alias x.
     /// </summary>
-    public sealed class GroupMeanOp : ComputeOp<GroupMeanOp.Args>
+    public sealed class GroupMeanOp() : ComputeOp<GroupMeanOp, GroupMeanOp.Args>("group-mean")
     {
-        private GroupMeanOp()
-            : base("group-mean")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static GroupMeanOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="X">Input, (G·V)×C.</param>
         /// <param name="GroupSize">Rows per group V, at least 1.</param>
@@ -28,8 +15,7 @@ namespace Acr.Compute
         /// <inheritdoc />
         protected internal override void Validate(OpValidator check, in Args a)
         {
-            check.Floats(a.X, "x");
-            check.Floats(a.Y, "y");
+            check.Floats((a.X, "x"), (a.Y, "y"));
             GroupMeanRules.Groups(check, a.X.Shape.Rows, a.GroupSize);
             check.Matrix(a.Y, a.X.Shape.Rows / a.GroupSize, a.X.Shape.Columns, "y");
             check.Distinct(a.Y, a.X, "y", "x");
@@ -69,16 +55,8 @@ namespace Acr.Compute
     }
 
     /// <summary>Backward of <see cref="GroupMeanOp"/>: <c>dx[g·V + v, j] (+)= dy[g, j] / V</c>.</summary>
-    public sealed class GroupMeanBackwardOp : ComputeOp<GroupMeanBackwardOp.Args>
+    public sealed class GroupMeanBackwardOp() : ComputeOp<GroupMeanBackwardOp, GroupMeanBackwardOp.Args>("group-mean-backward")
     {
-        private GroupMeanBackwardOp()
-            : base("group-mean-backward")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static GroupMeanBackwardOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="Dy">Gradient of the means, G×C.</param>
         /// <param name="GroupSize">Rows per group V.</param>
@@ -89,8 +67,7 @@ namespace Acr.Compute
         /// <inheritdoc />
         protected internal override void Validate(OpValidator check, in Args a)
         {
-            check.Floats(a.Dy, "dy");
-            check.Floats(a.Dx, "dx");
+            check.Floats((a.Dy, "dy"), (a.Dx, "dx"));
             GroupMeanRules.Groups(check, a.Dx.Shape.Rows, a.GroupSize);
             check.Matrix(a.Dy, a.Dx.Shape.Rows / a.GroupSize, a.Dx.Shape.Columns, "dy");
             check.Distinct(a.Dx, a.Dy, "dx", "dy");
@@ -149,18 +126,10 @@ namespace Acr.Compute
         extension(ComputeBackend backend)
         {
             /// <summary>Mean over groups of consecutive rows (see <see cref="GroupMeanOp"/>).</summary>
-            /// <param name="x">Input, (G·V)×C.</param>
-            /// <param name="groupSize">Rows per group V.</param>
-            /// <param name="y">Means, G×C.</param>
             public void GroupMean(Tensor x, int groupSize, Tensor y) => backend.Run(GroupMeanOp.Instance, new GroupMeanOp.Args(x, groupSize, y));
 
             /// <summary>Backward of the group mean (see <see cref="GroupMeanBackwardOp"/>).</summary>
-            /// <param name="dy">Gradient of the means, G×C.</param>
-            /// <param name="groupSize">Rows per group V.</param>
-            /// <param name="dx">Gradient of the input, (G·V)×C.</param>
-            /// <param name="accumulate">Add to dx instead of overwriting it.</param>
-            public void GroupMeanBackward(Tensor dy, int groupSize, Tensor dx, bool accumulate) =>
-                backend.Run(GroupMeanBackwardOp.Instance, new GroupMeanBackwardOp.Args(dy, groupSize, dx, accumulate));
+            public void GroupMeanBackward(Tensor dy, int groupSize, Tensor dx, bool accumulate) => backend.Run(GroupMeanBackwardOp.Instance, new GroupMeanBackwardOp.Args(dy, groupSize, dx, accumulate));
         }
     }
 }
@@ -175,8 +144,7 @@ namespace Acr.Autograd
         /// <param name="groupSize">Rows per group V.</param>
         public static Variable GroupMean(Tape tape, Variable x, int groupSize)
         {
-            ArgumentNullException.ThrowIfNull(tape);
-            ArgumentNullException.ThrowIfNull(x);
+            Guard.NotNull(tape, x);
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(groupSize);
             var rows = x.Shape.Rank == 1 ? x.Shape[0] : x.Shape.Rows;
             var shape = x.Shape.Rank == 1 ? TensorShape.Vector(rows / groupSize) : TensorShape.Matrix(rows / groupSize, x.Shape.Columns);
@@ -184,16 +152,11 @@ namespace Acr.Autograd
             var y = tape.NewVariable(shape, x.RequiresGrad);
             var target = x.Shape.Rank == 1 ? tape.Backend.View(y.Value, TensorShape.Matrix(shape.Length, 1)) : y.Value;
             tape.Backend.GroupMean(source, groupSize, target);
-            tape.Record(new TapeEntry(GroupMeanRule.Instance, y, x, Flags: groupSize));
-            return y;
+            return tape.Record(new TapeEntry(GroupMeanRule.Instance, y, x, Flags: groupSize));
         }
 
-        private sealed class GroupMeanRule : GradientRule
+        private sealed class GroupMeanRule() : GradientRule<GroupMeanRule>("group-mean")
         {
-            public static GroupMeanRule Instance { get; } = new();
-
-            public override string Name => "group-mean";
-
             public override void Backward(Tape tape, in TapeEntry entry)
             {
                 var x = entry.A;

@@ -1,8 +1,3 @@
-using Acr.Autograd;
-using Acr.Compute;
-using Acr.Numerics;
-using Acr.Tensors;
-
 namespace Acr.Compute
 {
     /// <summary>
@@ -12,16 +7,8 @@ namespace Acr.Compute
     /// <see cref="AddRowVectorOp"/> (the product is rounded to float before the bias is added); a backend may
     /// fuse the two. y must not alias x, weight or bias.
     /// </summary>
-    public sealed class LinearOp : ComputeOp<LinearOp.Args>
+    public sealed class LinearOp() : ComputeOp<LinearOp, LinearOp.Args>("linear")
     {
-        private LinearOp()
-            : base("linear")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static LinearOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="X">Input matrix, N×K.</param>
         /// <param name="Weight">Weights, J×K.</param>
@@ -32,9 +19,7 @@ namespace Acr.Compute
         /// <inheritdoc />
         protected internal override void Validate(OpValidator check, in Args a)
         {
-            check.Floats(a.X, "x");
-            check.Floats(a.Weight, "weight");
-            check.Floats(a.Y, "y");
+            check.Floats((a.X, "x"), (a.Weight, "weight"), (a.Y, "y"));
             int m = a.X.Shape.Rows, k = a.X.Shape.Columns, n = a.Weight.Shape.Rows;
             if (a.Weight.Shape.Columns != k)
             {
@@ -98,13 +83,7 @@ namespace Acr.Compute
         extension(ComputeBackend backend)
         {
             /// <summary><c>y = x · weightᵀ + bias</c> in one pass (see <see cref="LinearOp"/>).</summary>
-            /// <param name="x">Input matrix, N×K.</param>
-            /// <param name="weight">Weights, J×K.</param>
-            /// <param name="bias">Bias, J elements, or null.</param>
-            /// <param name="y">Output matrix, N×J.</param>
-            /// <exception cref="ArgumentException">Shapes do not match, or y aliases an input.</exception>
-            public void Linear(Tensor x, Tensor weight, Tensor? bias, Tensor y) =>
-                backend.Run(LinearOp.Instance, new LinearOp.Args(x, weight, bias, y));
+            public void Linear(Tensor x, Tensor weight, Tensor? bias, Tensor y) => backend.Run(LinearOp.Instance, new LinearOp.Args(x, weight, bias, y));
         }
     }
 }
@@ -124,21 +103,14 @@ namespace Acr.Autograd
         /// <exception cref="ArgumentException">Shapes do not match.</exception>
         public static Variable Linear(Tape tape, Variable x, Variable weight, Variable? bias)
         {
-            ArgumentNullException.ThrowIfNull(tape);
-            ArgumentNullException.ThrowIfNull(x);
-            ArgumentNullException.ThrowIfNull(weight);
+            Guard.NotNull(tape, x, weight);
             var y = tape.NewVariable(TensorShape.Matrix(x.Shape.Rows, weight.Shape.Rows), AnyRequiresGrad(x, weight, bias));
             tape.Backend.Linear(x.Value, weight.Value, bias?.Value, y.Value);
-            tape.Record(new TapeEntry(LinearRule.Instance, y, x, weight, bias));
-            return y;
+            return tape.Record(new TapeEntry(LinearRule.Instance, y, x, weight, bias));
         }
 
-        private sealed class LinearRule : GradientRule
+        private sealed class LinearRule() : GradientRule<LinearRule>("linear")
         {
-            public static LinearRule Instance { get; } = new();
-
-            public override string Name => "linear";
-
             public override void Backward(Tape tape, in TapeEntry entry)
             {
                 var backend = tape.Backend;

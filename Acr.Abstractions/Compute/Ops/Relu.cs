@@ -1,21 +1,8 @@
-using Acr.Autograd;
-using Acr.Compute;
-using Acr.Numerics;
-using Acr.Tensors;
-
 namespace Acr.Compute
 {
     /// <summary><c>y[i] = x[i] &gt; 0 ? x[i] : 0</c>, so NaN and −0 map to +0. y has x's length and may be x.</summary>
-    public sealed class ReluOp : ComputeOp<ReluOp.Args>
+    public sealed class ReluOp() : ComputeOp<ReluOp, ReluOp.Args>("relu")
     {
-        private ReluOp()
-            : base("relu")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static ReluOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="X">Input.</param>
         /// <param name="Y">Output of the same length (may be X).</param>
@@ -24,8 +11,7 @@ namespace Acr.Compute
         /// <inheritdoc />
         protected internal override void Validate(OpValidator check, in Args a)
         {
-            check.Floats(a.X, "x");
-            check.Floats(a.Y, "y");
+            check.Floats((a.X, "x"), (a.Y, "y"));
             check.SameLength(a.Y, a.X, "y", "x");
         }
 
@@ -65,56 +51,10 @@ namespace Acr.Compute
     }
 
     /// <summary><c>dx[i] = (accumulate ? dx[i] : 0) + (y[i] &gt; 0 ? dy[i] : 0)</c>, where y is the ReLU output.</summary>
-    public sealed class ReluBackwardOp : ComputeOp<ReluBackwardOp.Args>
+    public sealed class ReluBackwardOp() : PointwiseBackwardOp<ReluBackwardOp>("relu-backward")
     {
-        private ReluBackwardOp()
-            : base("relu-backward")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static ReluBackwardOp Instance { get; } = new();
-
-        /// <summary>The arguments.</summary>
-        /// <param name="Y">The forward output.</param>
-        /// <param name="Dy">Gradient with respect to y.</param>
-        /// <param name="Dx">Gradient with respect to x.</param>
-        /// <param name="Accumulate">Add to dx instead of overwriting it.</param>
-        public readonly record struct Args(Tensor Y, Tensor Dy, Tensor Dx, bool Accumulate);
-
         /// <inheritdoc />
-        protected internal override void Validate(OpValidator check, in Args a)
-        {
-            check.Floats(a.Y, "y");
-            check.Floats(a.Dy, "dy");
-            check.Floats(a.Dx, "dx");
-            check.SameLength(a.Dy, a.Y, "dy", "y");
-            check.SameLength(a.Dx, a.Y, "dx", "y");
-        }
-
-        /// <inheritdoc />
-        protected internal override void Reference(in Args a, HostTensors host)
-        {
-            var Y = host.Read(a.Y);
-            var DY = host.Read(a.Dy);
-            var DX = host.Write(a.Dx);
-            for (var i = 0; i < Y.Length; i++)
-            {
-                DX[i] = (a.Accumulate ? DX[i] : 0) + (Y[i] > 0 ? DY[i] : 0);
-            }
-        }
-
-        /// <inheritdoc />
-        protected override IEnumerable<OpSample<Args>> Samples()
-        {
-            foreach (var n in SampleData.SweepLengths)
-            {
-                var y = SampleTensor.Vector(SampleData.Uniform(n, n));
-                var dy = SampleTensor.Vector(SampleData.Uniform(n, n + 1));
-                yield return new OpSample<Args>($"n={n}", [y, dy, SampleTensor.Vector(SampleData.Filled(n, float.NaN))], t => new Args(t[0], t[1], t[2], false));
-                yield return new OpSample<Args>($"n={n} accumulate", [y, dy, SampleTensor.Vector(SampleData.Uniform(n, n + 2))], t => new Args(t[0], t[1], t[2], true));
-            }
-        }
+        protected override float Gradient(float y, float dy) => y > 0 ? dy : 0;
     }
 
     public static partial class BackendOps
@@ -122,17 +62,10 @@ namespace Acr.Compute
         extension(ComputeBackend backend)
         {
             /// <summary><c>y = max(x, 0)</c>, NaN to 0 (see <see cref="ReluOp"/>).</summary>
-            /// <param name="x">Input.</param>
-            /// <param name="y">Output (may be x).</param>
             public void Relu(Tensor x, Tensor y) => backend.Run(ReluOp.Instance, new ReluOp.Args(x, y));
 
             /// <summary><c>dx (+)= y &gt; 0 ? dy : 0</c> (see <see cref="ReluBackwardOp"/>).</summary>
-            /// <param name="y">The forward output.</param>
-            /// <param name="dy">Gradient with respect to y.</param>
-            /// <param name="dx">Gradient with respect to x.</param>
-            /// <param name="accumulate">Add to dx instead of overwriting it.</param>
-            public void ReluBackward(Tensor y, Tensor dy, Tensor dx, bool accumulate) =>
-                backend.Run(ReluBackwardOp.Instance, new ReluBackwardOp.Args(y, dy, dx, accumulate));
+            public void ReluBackward(Tensor y, Tensor dy, Tensor dx, bool accumulate) => backend.Run(ReluBackwardOp.Instance, new PointwiseBackwardArgs(y, dy, dx, accumulate));
         }
     }
 }
@@ -146,26 +79,14 @@ namespace Acr.Autograd
         /// <param name="x">Input.</param>
         public static Variable Relu(Tape tape, Variable x)
         {
-            ArgumentNullException.ThrowIfNull(tape);
-            ArgumentNullException.ThrowIfNull(x);
+            Guard.NotNull(tape, x);
             var y = tape.NewVariable(x.Shape, x.RequiresGrad);
             tape.Backend.Relu(x.Value, y.Value);
-            tape.Record(new TapeEntry(ReluRule.Instance, y, x));
-            return y;
+            return tape.Record(new TapeEntry(ReluRule.Instance, y, x));
         }
 
-        private sealed class ReluRule : GradientRule
+        private sealed class ReluRule() : ReluBackwardOp.Rule<ReluRule>("relu")
         {
-            public static ReluRule Instance { get; } = new();
-
-            public override string Name => "relu";
-
-            public override void Backward(Tape tape, in TapeEntry entry)
-            {
-                var dx = tape.GradientFor(entry.A, out var acc);
-                tape.Backend.ReluBackward(entry.Output.Value, entry.Output.Grad!, dx, acc);
-            }
-
             public override IEnumerable<GradientCheck> GradientChecks()
             {
                 // Values kept away from the kink at 0, where the derivative is undefined.

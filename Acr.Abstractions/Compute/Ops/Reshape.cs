@@ -1,7 +1,3 @@
-using Acr.Autograd;
-using Acr.Numerics;
-using Acr.Tensors;
-
 namespace Acr.Autograd;
 
 public static partial class Ops
@@ -16,19 +12,13 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The lengths differ.</exception>
     public static Variable Reshape(Tape tape, Variable x, TensorShape shape)
     {
-        ArgumentNullException.ThrowIfNull(tape);
-        ArgumentNullException.ThrowIfNull(x);
+        Guard.NotNull(tape, x);
         var y = tape.View(x, shape, x.RequiresGrad);
-        tape.Record(new TapeEntry(ReshapeRule.Instance, y, x));
-        return y;
+        return tape.Record(new TapeEntry(ReshapeRule.Instance, y, x));
     }
 
-    private sealed class ReshapeRule : GradientRule
+    private sealed class ReshapeRule() : GradientRule<ReshapeRule>("reshape")
     {
-        public static ReshapeRule Instance { get; } = new();
-
-        public override string Name => "reshape";
-
         // Copy and Axpy read by length, so the output's gradient feeds the input's directly.
         public override void Backward(Tape tape, in TapeEntry entry) => AddOrCopy(tape, entry.Output.Grad!, entry.A);
 

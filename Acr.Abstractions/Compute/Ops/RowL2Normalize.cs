@@ -1,8 +1,3 @@
-using Acr.Autograd;
-using Acr.Compute;
-using Acr.Numerics;
-using Acr.Tensors;
-
 namespace Acr.Compute
 {
     /// <summary>
@@ -10,16 +5,8 @@ namespace Acr.Compute
     /// <c>y[i, :] = x[i, :] / max(norm[i], epsilon)</c>; x and y are N×D, norm has N elements. Of normalised rows, dot
     /// products are cosine similarities (NTL's embeddings). y may be x; norm must not alias either.
     /// </summary>
-    public sealed class RowL2NormalizeOp : ComputeOp<RowL2NormalizeOp.Args>
+    public sealed class RowL2NormalizeOp() : ComputeOp<RowL2NormalizeOp, RowL2NormalizeOp.Args>("row-l2-normalize")
     {
-        private RowL2NormalizeOp()
-            : base("row-l2-normalize")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static RowL2NormalizeOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="X">Rows, N×D.</param>
         /// <param name="Epsilon">Lower bound of the divisor (a zero row stays zero).</param>
@@ -30,9 +17,7 @@ namespace Acr.Compute
         /// <inheritdoc />
         protected internal override void Validate(OpValidator check, in Args a)
         {
-            check.Floats(a.X, "x");
-            check.Floats(a.Y, "y");
-            check.Floats(a.Norm, "norm");
+            check.Floats((a.X, "x"), (a.Y, "y"), (a.Norm, "norm"));
             check.Matrix(a.Y, a.X.Shape.Rows, a.X.Shape.Columns, "y");
             check.Length(a.Norm, a.X.Shape.Rows, "norm", "one per row of x");
             check.Distinct(a.Norm, a.X, "norm", "x");
@@ -103,16 +88,8 @@ namespace Acr.Compute
     /// Backward of <see cref="RowL2NormalizeOp"/>: with <c>r = norm[i]</c>, <c>dx[i, :] (+)= (dy[i, :] − y[i, :]·(y[i, :] · dy[i, :])) / r</c>
     /// when r &gt; epsilon, and <c>dy[i, :] / epsilon</c> otherwise (there y = x/ε is linear in x).
     /// </summary>
-    public sealed class RowL2NormalizeBackwardOp : ComputeOp<RowL2NormalizeBackwardOp.Args>
+    public sealed class RowL2NormalizeBackwardOp() : ComputeOp<RowL2NormalizeBackwardOp, RowL2NormalizeBackwardOp.Args>("row-l2-normalize-backward")
     {
-        private RowL2NormalizeBackwardOp()
-            : base("row-l2-normalize-backward")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static RowL2NormalizeBackwardOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="Y">The forward output, N×D.</param>
         /// <param name="Norm">The forward norms, N.</param>
@@ -125,10 +102,7 @@ namespace Acr.Compute
         /// <inheritdoc />
         protected internal override void Validate(OpValidator check, in Args a)
         {
-            check.Floats(a.Y, "y");
-            check.Floats(a.Norm, "norm");
-            check.Floats(a.Dy, "dy");
-            check.Floats(a.Dx, "dx");
+            check.Floats((a.Y, "y"), (a.Norm, "norm"), (a.Dy, "dy"), (a.Dx, "dx"));
             int rows = a.Y.Shape.Rows, columns = a.Y.Shape.Columns;
             check.Length(a.Norm, rows, "norm", "one per row of y");
             check.Matrix(a.Dy, rows, columns, "dy");
@@ -200,22 +174,10 @@ namespace Acr.Compute
         extension(ComputeBackend backend)
         {
             /// <summary><c>y = x / max(‖x‖, ε)</c> row by row, and each row's norm (see <see cref="RowL2NormalizeOp"/>).</summary>
-            /// <param name="x">Rows, N×D.</param>
-            /// <param name="epsilon">Lower bound of the divisor.</param>
-            /// <param name="y">Normalised rows (may be x).</param>
-            /// <param name="norm">Row norms, N.</param>
-            public void RowL2Normalize(Tensor x, float epsilon, Tensor y, Tensor norm) =>
-                backend.Run(RowL2NormalizeOp.Instance, new RowL2NormalizeOp.Args(x, epsilon, y, norm));
+            public void RowL2Normalize(Tensor x, float epsilon, Tensor y, Tensor norm) => backend.Run(RowL2NormalizeOp.Instance, new RowL2NormalizeOp.Args(x, epsilon, y, norm));
 
             /// <summary>Backward of the row L2 normalisation (see <see cref="RowL2NormalizeBackwardOp"/>).</summary>
-            /// <param name="y">The forward output.</param>
-            /// <param name="norm">The forward norms.</param>
-            /// <param name="dy">Gradient with respect to y.</param>
-            /// <param name="epsilon">The forward epsilon.</param>
-            /// <param name="dx">Gradient with respect to x.</param>
-            /// <param name="accumulate">Add to dx instead of overwriting it.</param>
-            public void RowL2NormalizeBackward(Tensor y, Tensor norm, Tensor dy, float epsilon, Tensor dx, bool accumulate) =>
-                backend.Run(RowL2NormalizeBackwardOp.Instance, new RowL2NormalizeBackwardOp.Args(y, norm, dy, epsilon, dx, accumulate));
+            public void RowL2NormalizeBackward(Tensor y, Tensor norm, Tensor dy, float epsilon, Tensor dx, bool accumulate) => backend.Run(RowL2NormalizeBackwardOp.Instance, new RowL2NormalizeBackwardOp.Args(y, norm, dy, epsilon, dx, accumulate));
         }
     }
 }
@@ -233,21 +195,15 @@ namespace Acr.Autograd
         /// <param name="epsilon">Lower bound of the divisor (PyTorch's default 1e-12).</param>
         public static Variable RowL2Normalize(Tape tape, Variable x, float epsilon = 1e-12f)
         {
-            ArgumentNullException.ThrowIfNull(tape);
-            ArgumentNullException.ThrowIfNull(x);
+            Guard.NotNull(tape, x);
             var norm = tape.NewVariable(TensorShape.Vector(x.Shape.Rows), false);
             var y = tape.NewVariable(x.Shape, x.RequiresGrad);
             tape.Backend.RowL2Normalize(x.Value, epsilon, y.Value, norm.Value);
-            tape.Record(new TapeEntry(RowL2NormalizeRule.Instance, y, x, norm, Scalar: epsilon));
-            return y;
+            return tape.Record(new TapeEntry(RowL2NormalizeRule.Instance, y, x, norm, Scalar: epsilon));
         }
 
-        private sealed class RowL2NormalizeRule : GradientRule
+        private sealed class RowL2NormalizeRule() : GradientRule<RowL2NormalizeRule>("row-l2-normalize")
         {
-            public static RowL2NormalizeRule Instance { get; } = new();
-
-            public override string Name => "row-l2-normalize";
-
             public override void Backward(Tape tape, in TapeEntry entry)
             {
                 var dx = tape.GradientFor(entry.A, out var acc);

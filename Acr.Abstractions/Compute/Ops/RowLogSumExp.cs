@@ -1,8 +1,3 @@
-using Acr.Autograd;
-using Acr.Compute;
-using Acr.Numerics;
-using Acr.Tensors;
-
 namespace Acr.Compute
 {
     /// <summary>
@@ -12,16 +7,8 @@ namespace Acr.Compute
     /// row i as its row <c>i mod P</c>: a bias of −∞ removes a term, so one op gives NTL's <c>log Σ_{j≠k}</c> (P = C,
     /// −∞ on the diagonal). A row whose terms are all −∞ gives −∞; a +∞ term gives +∞; NaN propagates.
     /// </summary>
-    public sealed class RowLogSumExpOp : ComputeOp<RowLogSumExpOp.Args>
+    public sealed class RowLogSumExpOp() : ComputeOp<RowLogSumExpOp, RowLogSumExpOp.Args>("row-log-sum-exp")
     {
-        private RowLogSumExpOp()
-            : base("row-log-sum-exp")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static RowLogSumExpOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="X">Input, R×C.</param>
         /// <param name="Bias">Periodic additive bias, P×C, or null.</param>
@@ -31,8 +18,7 @@ namespace Acr.Compute
         /// <inheritdoc />
         protected internal override void Validate(OpValidator check, in Args a)
         {
-            check.Floats(a.X, "x");
-            check.Floats(a.Y, "y");
+            check.Floats((a.X, "x"), (a.Y, "y"));
             check.Length(a.Y, a.X.Shape.Rows, "y", "one per row of x");
             check.Distinct(a.Y, a.X, "y", "x");
             if (a.Bias is { } bias)
@@ -80,16 +66,8 @@ namespace Acr.Compute
     /// Backward of <see cref="RowLogSumExpOp"/>: <c>dx[i,j] (+)= dy[i] · exp(x[i,j] + bias[i mod P, j] − y[i])</c> (the row's
     /// softmax), 0 where the term is −∞ or the row's y is −∞.
     /// </summary>
-    public sealed class RowLogSumExpBackwardOp : ComputeOp<RowLogSumExpBackwardOp.Args>
+    public sealed class RowLogSumExpBackwardOp() : ComputeOp<RowLogSumExpBackwardOp, RowLogSumExpBackwardOp.Args>("row-log-sum-exp-backward")
     {
-        private RowLogSumExpBackwardOp()
-            : base("row-log-sum-exp-backward")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static RowLogSumExpBackwardOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="X">Forward input, R×C.</param>
         /// <param name="Bias">The forward bias, P×C, or null.</param>
@@ -102,10 +80,7 @@ namespace Acr.Compute
         /// <inheritdoc />
         protected internal override void Validate(OpValidator check, in Args a)
         {
-            check.Floats(a.X, "x");
-            check.Floats(a.Y, "y");
-            check.Floats(a.Dy, "dy");
-            check.Floats(a.Dx, "dx");
+            check.Floats((a.X, "x"), (a.Y, "y"), (a.Dy, "dy"), (a.Dx, "dx"));
             int rows = a.X.Shape.Rows, columns = a.X.Shape.Columns;
             check.Length(a.Y, rows, "y", "one per row of x");
             check.Length(a.Dy, rows, "dy", "one per row of x");
@@ -257,20 +232,10 @@ namespace Acr.Compute
         extension(ComputeBackend backend)
         {
             /// <summary>Stable row-wise log-sum-exp with an optional periodic bias (see <see cref="RowLogSumExpOp"/>).</summary>
-            /// <param name="x">Input, R×C.</param>
-            /// <param name="bias">Bias, P×C (−∞ removes a term), or null.</param>
-            /// <param name="y">Output, R.</param>
             public void RowLogSumExp(Tensor x, Tensor? bias, Tensor y) => backend.Run(RowLogSumExpOp.Instance, new RowLogSumExpOp.Args(x, bias, y));
 
             /// <summary>Backward of the row-wise log-sum-exp (see <see cref="RowLogSumExpBackwardOp"/>).</summary>
-            /// <param name="x">Forward input, R×C.</param>
-            /// <param name="bias">The forward bias, or null.</param>
-            /// <param name="y">Forward output, R.</param>
-            /// <param name="dy">Gradient with respect to y.</param>
-            /// <param name="dx">Gradient with respect to x.</param>
-            /// <param name="accumulate">Add to dx instead of overwriting it.</param>
-            public void RowLogSumExpBackward(Tensor x, Tensor? bias, Tensor y, Tensor dy, Tensor dx, bool accumulate) =>
-                backend.Run(RowLogSumExpBackwardOp.Instance, new RowLogSumExpBackwardOp.Args(x, bias, y, dy, dx, accumulate));
+            public void RowLogSumExpBackward(Tensor x, Tensor? bias, Tensor y, Tensor dy, Tensor dx, bool accumulate) => backend.Run(RowLogSumExpBackwardOp.Instance, new RowLogSumExpBackwardOp.Args(x, bias, y, dy, dx, accumulate));
         }
     }
 }
@@ -288,20 +253,14 @@ namespace Acr.Autograd
         /// <param name="bias">Periodic bias, P×C, or null.</param>
         public static Variable RowLogSumExp(Tape tape, Variable x, Tensor? bias = null)
         {
-            ArgumentNullException.ThrowIfNull(tape);
-            ArgumentNullException.ThrowIfNull(x);
+            Guard.NotNull(tape, x);
             var y = tape.NewVariable(TensorShape.Vector(x.Shape.Rows), x.RequiresGrad);
             tape.Backend.RowLogSumExp(x.Value, bias, y.Value);
-            tape.Record(new TapeEntry(RowLogSumExpRule.Instance, y, x, State: bias));
-            return y;
+            return tape.Record(new TapeEntry(RowLogSumExpRule.Instance, y, x, State: bias));
         }
 
-        private sealed class RowLogSumExpRule : GradientRule
+        private sealed class RowLogSumExpRule() : GradientRule<RowLogSumExpRule>("row-log-sum-exp")
         {
-            public static RowLogSumExpRule Instance { get; } = new();
-
-            public override string Name => "row-log-sum-exp";
-
             public override void Backward(Tape tape, in TapeEntry entry)
             {
                 var dx = tape.GradientFor(entry.A, out var acc);

@@ -1,21 +1,8 @@
-using Acr.Autograd;
-using Acr.Compute;
-using Acr.Numerics;
-using Acr.Tensors;
-
 namespace Acr.Compute
 {
     /// <summary><c>distance[i] = Σ_j (z[i,j] − center[j])²</c>; z is N×D, center D, distance N: Deep SVDD's d = ‖z − c‖².</summary>
-    public sealed class RowSquaredDistanceOp : ComputeOp<RowSquaredDistanceOp.Args>
+    public sealed class RowSquaredDistanceOp() : ComputeOp<RowSquaredDistanceOp, RowSquaredDistanceOp.Args>("row-squared-distance")
     {
-        private RowSquaredDistanceOp()
-            : base("row-squared-distance")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static RowSquaredDistanceOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="Z">Embeddings, N×D.</param>
         /// <param name="Center">The centre, D.</param>
@@ -25,9 +12,7 @@ namespace Acr.Compute
         /// <inheritdoc />
         protected internal override void Validate(OpValidator check, in Args a)
         {
-            check.Floats(a.Z, "z");
-            check.Floats(a.Center, "center");
-            check.Floats(a.Distance, "distance");
+            check.Floats((a.Z, "z"), (a.Center, "center"), (a.Distance, "distance"));
             check.Length(a.Center, a.Z.Shape.Columns, "center", "one per column of z");
             check.Length(a.Distance, a.Z.Shape.Rows, "distance", "one per row of z");
             check.Distinct(a.Distance, a.Z, "distance", "z");
@@ -73,16 +58,8 @@ namespace Acr.Compute
     /// Backward of <see cref="RowSquaredDistanceOp"/> with upstream gradient g = dDistance:
     /// <c>dz[i,j] (+)= 2·g[i]·(z[i,j] − center[j])</c>; <c>dCenter[j] (+)= −Σ_i 2·g[i]·(z[i,j] − center[j])</c>.
     /// </summary>
-    public sealed class RowSquaredDistanceBackwardOp : ComputeOp<RowSquaredDistanceBackwardOp.Args>
+    public sealed class RowSquaredDistanceBackwardOp() : ComputeOp<RowSquaredDistanceBackwardOp, RowSquaredDistanceBackwardOp.Args>("row-squared-distance-backward")
     {
-        private RowSquaredDistanceBackwardOp()
-            : base("row-squared-distance-backward")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static RowSquaredDistanceBackwardOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="Z">Embeddings, N×D.</param>
         /// <param name="Center">The centre, D.</param>
@@ -96,11 +73,7 @@ namespace Acr.Compute
         /// <inheritdoc />
         protected internal override void Validate(OpValidator check, in Args a)
         {
-            check.Floats(a.Z, "z");
-            check.Floats(a.Center, "center");
-            check.Floats(a.DDistance, "dDistance");
-            check.Floats(a.Dz, "dz");
-            check.Floats(a.DCenter, "dCenter");
+            check.Floats((a.Z, "z"), (a.Center, "center"), (a.DDistance, "dDistance"), (a.Dz, "dz"), (a.DCenter, "dCenter"));
             int rows = a.Z.Shape.Rows, columns = a.Z.Shape.Columns;
             check.Length(a.Center, columns, "center", "one per column of z");
             check.Length(a.DDistance, rows, "dDistance", "one per row of z");
@@ -157,22 +130,10 @@ namespace Acr.Compute
         extension(ComputeBackend backend)
         {
             /// <summary><c>distance[i] = ‖z[i] − center‖²</c> (see <see cref="RowSquaredDistanceOp"/>).</summary>
-            /// <param name="z">Embeddings, N×D.</param>
-            /// <param name="center">The centre, D.</param>
-            /// <param name="distance">Squared distances, N.</param>
-            public void RowSquaredDistance(Tensor z, Tensor center, Tensor distance) =>
-                backend.Run(RowSquaredDistanceOp.Instance, new RowSquaredDistanceOp.Args(z, center, distance));
+            public void RowSquaredDistance(Tensor z, Tensor center, Tensor distance) => backend.Run(RowSquaredDistanceOp.Instance, new RowSquaredDistanceOp.Args(z, center, distance));
 
             /// <summary>Backward of the row squared distance (see <see cref="RowSquaredDistanceBackwardOp"/>).</summary>
-            /// <param name="z">Embeddings, N×D.</param>
-            /// <param name="center">The centre, D.</param>
-            /// <param name="dDistance">Upstream gradient, N.</param>
-            /// <param name="dz">Gradient with respect to z.</param>
-            /// <param name="accumulateZ">Add to dz instead of overwriting it.</param>
-            /// <param name="dCenter">Gradient with respect to the centre.</param>
-            /// <param name="accumulateCenter">Add to dCenter instead of overwriting it.</param>
-            public void RowSquaredDistanceBackward(Tensor z, Tensor center, Tensor dDistance, Tensor dz, bool accumulateZ, Tensor dCenter, bool accumulateCenter) =>
-                backend.Run(RowSquaredDistanceBackwardOp.Instance, new RowSquaredDistanceBackwardOp.Args(z, center, dDistance, dz, accumulateZ, dCenter, accumulateCenter));
+            public void RowSquaredDistanceBackward(Tensor z, Tensor center, Tensor dDistance, Tensor dz, bool accumulateZ, Tensor dCenter, bool accumulateCenter) => backend.Run(RowSquaredDistanceBackwardOp.Instance, new RowSquaredDistanceBackwardOp.Args(z, center, dDistance, dz, accumulateZ, dCenter, accumulateCenter));
         }
     }
 }
@@ -187,21 +148,14 @@ namespace Acr.Autograd
         /// <param name="center">The centre.</param>
         public static Variable RowSquaredDistance(Tape tape, Variable z, Variable center)
         {
-            ArgumentNullException.ThrowIfNull(tape);
-            ArgumentNullException.ThrowIfNull(z);
-            ArgumentNullException.ThrowIfNull(center);
+            Guard.NotNull(tape, z, center);
             var d = tape.NewVariable(TensorShape.Vector(z.Shape.Rows), AnyRequiresGrad(z, center));
             tape.Backend.RowSquaredDistance(z.Value, center.Value, d.Value);
-            tape.Record(new TapeEntry(RowSquaredDistanceRule.Instance, d, z, center));
-            return d;
+            return tape.Record(new TapeEntry(RowSquaredDistanceRule.Instance, d, z, center));
         }
 
-        private sealed class RowSquaredDistanceRule : GradientRule
+        private sealed class RowSquaredDistanceRule() : GradientRule<RowSquaredDistanceRule>("row-squared-distance")
         {
-            public static RowSquaredDistanceRule Instance { get; } = new();
-
-            public override string Name => "row-squared-distance";
-
             public override void Backward(Tape tape, in TapeEntry entry)
             {
                 var z = entry.A;

@@ -1,24 +1,11 @@
-using Acr.Autograd;
-using Acr.Compute;
-using Acr.Numerics;
-using Acr.Tensors;
-
 namespace Acr.Compute
 {
     /// <summary>
     /// Per-segment column sums (or means): <c>y[s, j] = w_s · Σ_{i∈R_s} x[i, j]</c> with <c>w_s = 1/n_s</c> when Mean is
     /// set and 1 otherwise, accumulated in double; x is N×C, y S×C (e.g. a per-task mean). y must not alias x.
     /// </summary>
-    public sealed class SegmentSumOp : ComputeOp<SegmentSumOp.Args>
+    public sealed class SegmentSumOp() : ComputeOp<SegmentSumOp, SegmentSumOp.Args>("segment-sum")
     {
-        private SegmentSumOp()
-            : base("segment-sum")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static SegmentSumOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="X">Input, N×C.</param>
         /// <param name="Segments">Row segments covering N rows.</param>
@@ -29,8 +16,7 @@ namespace Acr.Compute
         /// <inheritdoc />
         protected internal override void Validate(OpValidator check, in Args a)
         {
-            check.Floats(a.X, "x");
-            check.Floats(a.Y, "y");
+            check.Floats((a.X, "x"), (a.Y, "y"));
             check.Segments(a.Segments, a.X.Shape.Rows);
             check.Matrix(a.Y, a.Segments.Count, a.X.Shape.Columns, "y");
             check.Distinct(a.Y, a.X, "y", "x");
@@ -75,16 +61,8 @@ namespace Acr.Compute
     }
 
     /// <summary>Backward of <see cref="SegmentSumOp"/>: <c>dx[i, j] (+)= w_s · dy[s, j]</c> for the segment s holding row i.</summary>
-    public sealed class SegmentBroadcastOp : ComputeOp<SegmentBroadcastOp.Args>
+    public sealed class SegmentBroadcastOp() : ComputeOp<SegmentBroadcastOp, SegmentBroadcastOp.Args>("segment-broadcast")
     {
-        private SegmentBroadcastOp()
-            : base("segment-broadcast")
-        {
-        }
-
-        /// <summary>The op.</summary>
-        public static SegmentBroadcastOp Instance { get; } = new();
-
         /// <summary>The arguments.</summary>
         /// <param name="Dy">Per-segment values, S×C.</param>
         /// <param name="Segments">Row segments covering N rows.</param>
@@ -96,8 +74,7 @@ namespace Acr.Compute
         /// <inheritdoc />
         protected internal override void Validate(OpValidator check, in Args a)
         {
-            check.Floats(a.Dy, "dy");
-            check.Floats(a.Dx, "dx");
+            check.Floats((a.Dy, "dy"), (a.Dx, "dx"));
             check.Segments(a.Segments, a.Dx.Shape.Rows);
             check.Matrix(a.Dy, a.Segments.Count, a.Dx.Shape.Columns, "dy");
             check.Distinct(a.Dx, a.Dy, "dx", "dy");
@@ -154,21 +131,10 @@ namespace Acr.Compute
         extension(ComputeBackend backend)
         {
             /// <summary>Per-segment column sums or means (see <see cref="SegmentSumOp"/>).</summary>
-            /// <param name="x">Input, N×C.</param>
-            /// <param name="segments">Row segments.</param>
-            /// <param name="mean">Divide by each segment's length.</param>
-            /// <param name="y">Output, S×C.</param>
-            public void SegmentSum(Tensor x, BatchSegments segments, bool mean, Tensor y) =>
-                backend.Run(SegmentSumOp.Instance, new SegmentSumOp.Args(x, segments, mean, y));
+            public void SegmentSum(Tensor x, BatchSegments segments, bool mean, Tensor y) => backend.Run(SegmentSumOp.Instance, new SegmentSumOp.Args(x, segments, mean, y));
 
             /// <summary>Each segment's row broadcast to its rows (see <see cref="SegmentBroadcastOp"/>).</summary>
-            /// <param name="dy">Per-segment values, S×C.</param>
-            /// <param name="segments">Row segments.</param>
-            /// <param name="mean">Scale by 1/n_s.</param>
-            /// <param name="dx">Per-row output, N×C.</param>
-            /// <param name="accumulate">Add to dx instead of overwriting it.</param>
-            public void SegmentBroadcast(Tensor dy, BatchSegments segments, bool mean, Tensor dx, bool accumulate) =>
-                backend.Run(SegmentBroadcastOp.Instance, new SegmentBroadcastOp.Args(dy, segments, mean, dx, accumulate));
+            public void SegmentBroadcast(Tensor dy, BatchSegments segments, bool mean, Tensor dx, bool accumulate) => backend.Run(SegmentBroadcastOp.Instance, new SegmentBroadcastOp.Args(dy, segments, mean, dx, accumulate));
         }
     }
 }
@@ -184,21 +150,14 @@ namespace Acr.Autograd
         /// <param name="mean">Divide by each segment's length.</param>
         public static Variable SegmentSum(Tape tape, Variable x, BatchSegments segments, bool mean = false)
         {
-            ArgumentNullException.ThrowIfNull(tape);
-            ArgumentNullException.ThrowIfNull(x);
-            ArgumentNullException.ThrowIfNull(segments);
+            Guard.NotNull(tape, x, segments);
             var y = tape.NewVariable(TensorShape.Matrix(segments.Count, x.Shape.Columns), x.RequiresGrad);
             tape.Backend.SegmentSum(x.Value, segments, mean, y.Value);
-            tape.Record(new TapeEntry(SegmentSumRule.Instance, y, x, State: segments, Flags: mean ? 1 : 0));
-            return y;
+            return tape.Record(new TapeEntry(SegmentSumRule.Instance, y, x, State: segments, Flags: mean ? 1 : 0));
         }
 
-        private sealed class SegmentSumRule : GradientRule
+        private sealed class SegmentSumRule() : GradientRule<SegmentSumRule>("segment-sum")
         {
-            public static SegmentSumRule Instance { get; } = new();
-
-            public override string Name => "segment-sum";
-
             public override void Backward(Tape tape, in TapeEntry entry)
             {
                 var dx = tape.GradientFor(entry.A, out var acc);

@@ -1,8 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using Acr.Backends.Cpu.Threading;
-using Acr.Compute;
-
 namespace Acr.Backends.Cpu.Kernels;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics;
-
 namespace Acr.Backends.Cpu.Kernels;
 
 // The element-wise operators of ReLU (and backward), the shifted reciprocal (and backward), Axpy and the

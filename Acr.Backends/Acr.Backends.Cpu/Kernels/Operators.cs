@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics;
-
 namespace Acr.Backends.Cpu.Kernels;
 
 // Operators in the style of System.Numerics.Tensors: stateless structs whose static members give the

@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics;
-
 namespace Acr.Backends.Cpu.Kernels;
 
 /// <summary>Which vector width the kernels use on this machine (fixed for the process).</summary>

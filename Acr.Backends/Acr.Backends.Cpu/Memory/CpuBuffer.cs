@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Acr.Tensors;
 
 namespace Acr.Backends.Cpu;
 

@@ -1,6 +1,3 @@
-using Acr.Compute;
-using static Acr.Backends.Cpu.CpuBackend;
-
 namespace Acr.Backends.Cpu.Ops;
 
 /// <summary>The ACR objective summed in double in a fixed lane order.</summary>

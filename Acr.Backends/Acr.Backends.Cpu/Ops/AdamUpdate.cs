@@ -1,6 +1,3 @@
-using Acr.Compute;
-using static Acr.Backends.Cpu.CpuBackend;
-
 namespace Acr.Backends.Cpu.Ops;
 
 /// <summary>Fused Adam in PyTorch's float order, bias corrections in double.</summary>

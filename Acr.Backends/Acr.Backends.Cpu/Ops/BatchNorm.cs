@@ -1,7 +1,3 @@
-using Acr.Backends.Cpu.Kernels;
-using Acr.Compute;
-using static Acr.Backends.Cpu.CpuBackend;
-
 namespace Acr.Backends.Cpu.Ops;
 
 /// <summary>Segmented batch-norm forward in 64-row chunks (see <see cref="Kernels.BatchNorm.Forward"/>), ReLU fused.</summary>

@@ -1,9 +1,5 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using Acr.Backends.Cpu.Kernels.Gemm;
-using Acr.Backends.Cpu.Threading;
-using Acr.Compute;
-using static Acr.Backends.Cpu.CpuBackend;
 
 namespace Acr.Backends.Cpu.Ops;
 

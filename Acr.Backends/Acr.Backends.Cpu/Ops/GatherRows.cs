@@ -1,8 +1,3 @@
-using System.Runtime.CompilerServices;
-using Acr.Backends.Cpu.Threading;
-using Acr.Compute;
-using static Acr.Backends.Cpu.CpuBackend;
-
 namespace Acr.Backends.Cpu.Ops;
 
 /// <summary>Row gather: fixed chunks of output rows spread over the team, each row one block copy (NaN for an out-of-range index).</summary>

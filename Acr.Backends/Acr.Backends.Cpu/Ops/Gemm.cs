@@ -1,6 +1,4 @@
 using Acr.Backends.Cpu.Kernels.Gemm;
-using Acr.Compute;
-using static Acr.Backends.Cpu.CpuBackend;
 
 namespace Acr.Backends.Cpu.Ops;
 

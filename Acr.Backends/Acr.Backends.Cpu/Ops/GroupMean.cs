@@ -1,8 +1,3 @@
-using System.Runtime.CompilerServices;
-using Acr.Backends.Cpu.Threading;
-using Acr.Compute;
-using static Acr.Backends.Cpu.CpuBackend;
-
 namespace Acr.Backends.Cpu.Ops;
 
 /// <summary>Group means: chunks of groups over the team, each column summed over the group's rows in double, in row order.</summary>

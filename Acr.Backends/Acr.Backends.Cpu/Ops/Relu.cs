@@ -1,7 +1,3 @@
-using Acr.Backends.Cpu.Kernels;
-using Acr.Compute;
-using static Acr.Backends.Cpu.CpuBackend;
-
 namespace Acr.Backends.Cpu.Ops;
 
 /// <summary>ReLU on the element-wise driver.</summary>
@@ -11,9 +7,9 @@ internal sealed unsafe class ReluKernel(CpuBackend backend) : CpuKernel<ReluOp.A
 }
 
 /// <summary>ReLU backward: binary (overwrite) or ternary (accumulate) on the element-wise driver.</summary>
-internal sealed unsafe class ReluBackwardKernel(CpuBackend backend) : CpuKernel<ReluBackwardOp.Args>(backend, ReluBackwardOp.Instance)
+internal sealed unsafe class ReluBackwardKernel(CpuBackend backend) : CpuKernel<PointwiseBackwardArgs>(backend, ReluBackwardOp.Instance)
 {
-    protected override void Execute(in ReluBackwardOp.Args a)
+    protected override void Execute(in PointwiseBackwardArgs a)
     {
         float* y = Pointer(a.Y), dy = Pointer(a.Dy), dx = Pointer(a.Dx);
         if (a.Accumulate)

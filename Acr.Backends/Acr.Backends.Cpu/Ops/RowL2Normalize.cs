@@ -1,8 +1,3 @@
-using System.Runtime.CompilerServices;
-using Acr.Backends.Cpu.Threading;
-using Acr.Compute;
-using static Acr.Backends.Cpu.CpuBackend;
-
 namespace Acr.Backends.Cpu.Ops;
 
 /// <summary>Row L2 normalisation: per row the sum of squares in double, then one scaling pass; fixed row chunks over the team.</summary>

@@ -1,8 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-using Acr.Backends.Cpu.Threading;
-using Acr.Compute;
-using static Acr.Backends.Cpu.CpuBackend;
 
 namespace Acr.Backends.Cpu.Ops;
 

@@ -1,7 +1,3 @@
-using Acr.Backends.Cpu.Kernels;
-using Acr.Compute;
-using static Acr.Backends.Cpu.CpuBackend;
-
 namespace Acr.Backends.Cpu.Ops;
 
 /// <summary>Deep SVDD distances, double accumulation per row.</summary>

@@ -1,6 +1,3 @@
-using Acr.Compute;
-using static Acr.Backends.Cpu.CpuBackend;
-
 namespace Acr.Backends.Cpu.Ops;
 
 /// <summary>Per-segment column sums in double, rows in order; one pass over the input.</summary>

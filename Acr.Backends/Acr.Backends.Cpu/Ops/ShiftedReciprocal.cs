@@ -1,7 +1,3 @@
-using Acr.Backends.Cpu.Kernels;
-using Acr.Compute;
-using static Acr.Backends.Cpu.CpuBackend;
-
 namespace Acr.Backends.Cpu.Ops;
 
 /// <summary><c>y = 1/(x + ε)</c> on the element-wise driver.</summary>
@@ -12,9 +8,9 @@ internal sealed unsafe class ShiftedReciprocalKernel(CpuBackend backend) : CpuKe
 }
 
 /// <summary><c>dx (+)= −dy·y²</c> on the element-wise driver.</summary>
-internal sealed unsafe class ShiftedReciprocalBackwardKernel(CpuBackend backend) : CpuKernel<ShiftedReciprocalBackwardOp.Args>(backend, ShiftedReciprocalBackwardOp.Instance)
+internal sealed unsafe class ShiftedReciprocalBackwardKernel(CpuBackend backend) : CpuKernel<PointwiseBackwardArgs>(backend, ShiftedReciprocalBackwardOp.Instance)
 {
-    protected override void Execute(in ShiftedReciprocalBackwardOp.Args a)
+    protected override void Execute(in PointwiseBackwardArgs a)
     {
         float* y = Pointer(a.Y), dy = Pointer(a.Dy), dx = Pointer(a.Dx);
         if (a.Accumulate)

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace Acr.Backends.Cpu.Threading;

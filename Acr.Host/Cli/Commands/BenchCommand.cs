@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using Acr.Host.Benchmarks;
 using Acr.Host.IO;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Acr.Host.Data;
 using Acr.Host.Evaluation;
 
 namespace Acr.Host.Cli;

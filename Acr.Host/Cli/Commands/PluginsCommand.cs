@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Acr.Compute;
 using Acr.Plugins;
 using Spectre.Console;
 namespace Acr.Host.Cli;

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
-using Acr.Compute;
 using Spectre.Console;
 
 namespace Acr.Host.Cli;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Acr.Host.Training;
 using Spectre.Console;
 

@@ -1,7 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using Acr.Backends.Cpu.Threading;
-
 namespace Acr.Backends.Cpu.Kernels.Gemm;
 
 /// <summary>

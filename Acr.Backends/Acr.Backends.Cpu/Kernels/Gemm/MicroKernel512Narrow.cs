@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-
 namespace Acr.Backends.Cpu.Kernels.Gemm;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 namespace Acr.Backends.Cpu.Kernels.Gemm;
 
 /// <summary>
