@@ -158,6 +158,68 @@ public readonly struct OpValidator
         }
     }
 
+    /// <summary>
+    /// Rows derived from a matrix (gathered from it, reduced from it or added back into it): both hold floats,
+    /// <paramref name="rows"/> is a <paramref name="rowCount"/> × C matrix with the C columns of <paramref name="source"/>,
+    /// and the two do not share memory.
+    /// </summary>
+    /// <param name="rows">The derived rows.</param>
+    /// <param name="rowsName">Its parameter name.</param>
+    /// <param name="source">The matrix whose columns it has.</param>
+    /// <param name="sourceName">Its parameter name.</param>
+    /// <param name="rowCount">How many rows it must have.</param>
+    public void RowsOf(Tensor rows, string rowsName, Tensor source, string sourceName, int rowCount)
+    {
+        Floats((source, sourceName), (rows, rowsName));
+        Matrix(rows, rowCount, source.Shape.Columns, rowsName);
+        Distinct(rows, source, rowsName, sourceName);
+    }
+
+    /// <summary><see cref="RowsOf"/> with one row per Int32 index into <paramref name="source"/>'s rows.</summary>
+    /// <param name="rows">The gathered (or scattered) rows.</param>
+    /// <param name="rowsName">Its parameter name.</param>
+    /// <param name="source">The indexed matrix.</param>
+    /// <param name="sourceName">Its parameter name.</param>
+    /// <param name="indices">The Int32 row indices.</param>
+    public void RowsByIndex(Tensor rows, string rowsName, Tensor source, string sourceName, Tensor indices)
+    {
+        Indices(indices, nameof(indices));
+        RowsOf(rows, rowsName, source, sourceName, indices.Length);
+    }
+
+    /// <summary><see cref="RowsOf"/> with one row per segment of <paramref name="source"/>'s rows (see <see cref="Segments"/>).</summary>
+    /// <param name="rows">The per-segment rows.</param>
+    /// <param name="rowsName">Its parameter name.</param>
+    /// <param name="source">The segmented matrix.</param>
+    /// <param name="sourceName">Its parameter name.</param>
+    /// <param name="segments">Its row segments.</param>
+    public void RowsBySegment(Tensor rows, string rowsName, Tensor source, string sourceName, BatchSegments segments)
+    {
+        Segments(segments, source.Shape.Rows);
+        RowsOf(rows, rowsName, source, sourceName, segments.Count);
+    }
+
+    /// <summary><see cref="RowsOf"/> with one row per group of <paramref name="groupSize"/> consecutive rows of <paramref name="source"/>, which must split into such groups.</summary>
+    /// <param name="rows">The per-group rows.</param>
+    /// <param name="rowsName">Its parameter name.</param>
+    /// <param name="source">The grouped matrix.</param>
+    /// <param name="sourceName">Its parameter name.</param>
+    /// <param name="groupSize">Rows per group, at least 1.</param>
+    public void RowsByGroup(Tensor rows, string rowsName, Tensor source, string sourceName, int groupSize)
+    {
+        if (groupSize < 1)
+        {
+            OutOfRange($"the group size must be at least 1; got {groupSize}.", nameof(groupSize));
+        }
+
+        if (source.Shape.Rows % groupSize != 0)
+        {
+            Fail($"{source.Shape.Rows} rows do not split into groups of {groupSize}.", nameof(groupSize));
+        }
+
+        RowsOf(rows, rowsName, source, sourceName, source.Shape.Rows / groupSize);
+    }
+
     /// <summary>A per-segment statistics tensor has <c>segments × channels</c> elements.</summary>
     /// <param name="tensor">The tensor.</param>
     /// <param name="segments">Number of segments S.</param>

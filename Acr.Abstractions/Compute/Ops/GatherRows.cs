@@ -14,14 +14,7 @@ namespace Acr.Compute
         public readonly record struct Args(Tensor X, Tensor Indices, Tensor Y);
 
         /// <inheritdoc />
-        protected internal override void Validate(OpValidator check, in Args a)
-        {
-            check.Floats(a.X, "x");
-            check.Indices(a.Indices, "indices");
-            check.Floats(a.Y, "y");
-            check.Matrix(a.Y, a.Indices.Length, a.X.Shape.Columns, "y");
-            check.Distinct(a.Y, a.X, "y", "x");
-        }
+        protected internal override void Validate(OpValidator check, in Args a) => check.RowsByIndex(a.Y, "y", a.X, "x", a.Indices);
 
         /// <inheritdoc />
         protected internal override void Reference(in Args a, HostTensors host)
@@ -70,14 +63,7 @@ namespace Acr.Compute
         public readonly record struct Args(Tensor Dy, Tensor Indices, Tensor Dx, bool Accumulate);
 
         /// <inheritdoc />
-        protected internal override void Validate(OpValidator check, in Args a)
-        {
-            check.Floats(a.Dy, "dy");
-            check.Indices(a.Indices, "indices");
-            check.Floats(a.Dx, "dx");
-            check.Matrix(a.Dy, a.Indices.Length, a.Dx.Shape.Columns, "dy");
-            check.Distinct(a.Dx, a.Dy, "dx", "dy");
-        }
+        protected internal override void Validate(OpValidator check, in Args a) => check.RowsByIndex(a.Dy, "dy", a.Dx, "dx", a.Indices);
 
         /// <inheritdoc />
         protected internal override void Reference(in Args a, HostTensors host)

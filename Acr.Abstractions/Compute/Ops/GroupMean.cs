@@ -13,13 +13,7 @@ namespace Acr.Compute
         public readonly record struct Args(Tensor X, int GroupSize, Tensor Y);
 
         /// <inheritdoc />
-        protected internal override void Validate(OpValidator check, in Args a)
-        {
-            check.Floats((a.X, "x"), (a.Y, "y"));
-            GroupMeanRules.Groups(check, a.X.Shape.Rows, a.GroupSize);
-            check.Matrix(a.Y, a.X.Shape.Rows / a.GroupSize, a.X.Shape.Columns, "y");
-            check.Distinct(a.Y, a.X, "y", "x");
-        }
+        protected internal override void Validate(OpValidator check, in Args a) => check.RowsByGroup(a.Y, "y", a.X, "x", a.GroupSize);
 
         /// <inheritdoc />
         protected internal override void Reference(in Args a, HostTensors host)
@@ -65,13 +59,7 @@ namespace Acr.Compute
         public readonly record struct Args(Tensor Dy, int GroupSize, Tensor Dx, bool Accumulate);
 
         /// <inheritdoc />
-        protected internal override void Validate(OpValidator check, in Args a)
-        {
-            check.Floats((a.Dy, "dy"), (a.Dx, "dx"));
-            GroupMeanRules.Groups(check, a.Dx.Shape.Rows, a.GroupSize);
-            check.Matrix(a.Dy, a.Dx.Shape.Rows / a.GroupSize, a.Dx.Shape.Columns, "dy");
-            check.Distinct(a.Dx, a.Dy, "dx", "dy");
-        }
+        protected internal override void Validate(OpValidator check, in Args a) => check.RowsByGroup(a.Dy, "dy", a.Dx, "dx", a.GroupSize);
 
         /// <inheritdoc />
         protected internal override void Reference(in Args a, HostTensors host)
@@ -106,19 +94,6 @@ namespace Acr.Compute
     internal static class GroupMeanRules
     {
         public static readonly (int Groups, int V, int C)[] Shapes = [(1, 1, 1), (3, 2, 5), (7, 20, 1), (64, 20, 32), (1000, 3, 17), (5, 1, 130), (2, 300, 2)];
-
-        public static void Groups(OpValidator check, int rows, int groupSize)
-        {
-            if (groupSize < 1)
-            {
-                check.OutOfRange($"the group size must be at least 1; got {groupSize}.", "groupSize");
-            }
-
-            if (rows % groupSize != 0)
-            {
-                check.Fail($"{rows} rows do not split into groups of {groupSize}.", "groupSize");
-            }
-        }
     }
 
     public static partial class BackendOps

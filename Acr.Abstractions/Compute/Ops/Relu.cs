@@ -1,52 +1,30 @@
 namespace Acr.Compute
 {
     /// <summary><c>y[i] = x[i] &gt; 0 ? x[i] : 0</c>, so NaN and −0 map to +0. y has x's length and may be x.</summary>
-    public sealed class ReluOp() : ComputeOp<ReluOp, ReluOp.Args>("relu")
+    public sealed class ReluOp() : PointwiseOp<ReluOp>("relu")
     {
-        /// <summary>The arguments.</summary>
-        /// <param name="X">Input.</param>
-        /// <param name="Y">Output of the same length (may be X).</param>
-        public readonly record struct Args(Tensor X, Tensor Y);
+        /// <inheritdoc />
+        protected override float Apply(float x, float y, float scalar) => x > 0 ? x : 0;
 
         /// <inheritdoc />
-        protected internal override void Validate(OpValidator check, in Args a)
-        {
-            check.Floats((a.X, "x"), (a.Y, "y"));
-            check.SameLength(a.Y, a.X, "y", "x");
-        }
+        protected override double SampleTolerance => 0;
 
-        /// <inheritdoc />
-        protected internal override void Reference(in Args a, HostTensors host)
+        /// <summary>Uniform values with NaN, −0 and ±∞ among them.</summary>
+        /// <param name="n">The length.</param>
+        protected override float[] SampleInput(int n)
         {
-            var X = host.Read(a.X);
-            var Y = host.Write(a.Y);
-            for (var i = 0; i < X.Length; i++)
+            var x = SampleData.Uniform(n, n);
+            for (var i = 5; i < n; i += 13)
             {
-                Y[i] = X[i] > 0 ? X[i] : 0;
+                x[i] = float.NaN;
             }
-        }
 
-        /// <summary>Every sweep length, with NaN, −0 and ±∞ among the inputs, out of place and in place; exact.</summary>
-        protected override IEnumerable<OpSample<Args>> Samples()
-        {
-            foreach (var n in SampleData.SweepLengths)
+            if (n > 3)
             {
-                var x = SampleData.Uniform(n, n);
-                for (var i = 5; i < n; i += 13)
-                {
-                    x[i] = float.NaN;
-                }
-
-                if (n > 3)
-                {
-                    x[1] = -0f;
-                    x[2] = float.PositiveInfinity;
-                    x[3] = float.NegativeInfinity;
-                }
-
-                yield return new OpSample<Args>($"n={n}", [SampleTensor.Vector(x), SampleTensor.Vector(SampleData.Filled(n, float.NaN))], t => new Args(t[0], t[1])) { Tolerance = 0 };
-                yield return new OpSample<Args>($"n={n} in place", [SampleTensor.Vector(x)], t => new Args(t[0], t[0])) { Tolerance = 0 };
+                (x[1], x[2], x[3]) = (-0f, float.PositiveInfinity, float.NegativeInfinity);
             }
+
+            return x;
         }
     }
 
@@ -62,7 +40,7 @@ namespace Acr.Compute
         extension(ComputeBackend backend)
         {
             /// <summary><c>y = max(x, 0)</c>, NaN to 0 (see <see cref="ReluOp"/>).</summary>
-            public void Relu(Tensor x, Tensor y) => backend.Run(ReluOp.Instance, new ReluOp.Args(x, y));
+            public void Relu(Tensor x, Tensor y) => backend.Run(ReluOp.Instance, new PointwiseArgs(x, 0f, y));
 
             /// <summary><c>dx (+)= y &gt; 0 ? dy : 0</c> (see <see cref="ReluBackwardOp"/>).</summary>
             public void ReluBackward(Tensor y, Tensor dy, Tensor dx, bool accumulate) => backend.Run(ReluBackwardOp.Instance, new PointwiseBackwardArgs(y, dy, dx, accumulate));

@@ -14,13 +14,7 @@ namespace Acr.Compute
         public readonly record struct Args(Tensor X, BatchSegments Segments, bool Mean, Tensor Y);
 
         /// <inheritdoc />
-        protected internal override void Validate(OpValidator check, in Args a)
-        {
-            check.Floats((a.X, "x"), (a.Y, "y"));
-            check.Segments(a.Segments, a.X.Shape.Rows);
-            check.Matrix(a.Y, a.Segments.Count, a.X.Shape.Columns, "y");
-            check.Distinct(a.Y, a.X, "y", "x");
-        }
+        protected internal override void Validate(OpValidator check, in Args a) => check.RowsBySegment(a.Y, "y", a.X, "x", a.Segments);
 
         /// <inheritdoc />
         protected internal override void Reference(in Args a, HostTensors host)
@@ -72,13 +66,7 @@ namespace Acr.Compute
         public readonly record struct Args(Tensor Dy, BatchSegments Segments, bool Mean, Tensor Dx, bool Accumulate);
 
         /// <inheritdoc />
-        protected internal override void Validate(OpValidator check, in Args a)
-        {
-            check.Floats((a.Dy, "dy"), (a.Dx, "dx"));
-            check.Segments(a.Segments, a.Dx.Shape.Rows);
-            check.Matrix(a.Dy, a.Segments.Count, a.Dx.Shape.Columns, "dy");
-            check.Distinct(a.Dx, a.Dy, "dx", "dy");
-        }
+        protected internal override void Validate(OpValidator check, in Args a) => check.RowsBySegment(a.Dy, "dy", a.Dx, "dx", a.Segments);
 
         /// <inheritdoc />
         protected internal override void Reference(in Args a, HostTensors host)

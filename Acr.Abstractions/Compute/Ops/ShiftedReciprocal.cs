@@ -1,46 +1,25 @@
 namespace Acr.Compute
 {
-    /// <summary><c>y[i] = 1 / (x[i] + epsilon)</c>: Deep SVDD's AnomalyTerm 1/(d + ε). y may be x.</summary>
-    public sealed class ShiftedReciprocalOp() : ComputeOp<ShiftedReciprocalOp, ShiftedReciprocalOp.Args>("shifted-reciprocal")
+    /// <summary><c>y[i] = 1 / (x[i] + ε)</c>, ε the scalar: Deep SVDD's AnomalyTerm 1/(d + ε). y may be x.</summary>
+    public sealed class ShiftedReciprocalOp() : PointwiseOp<ShiftedReciprocalOp>("shifted-reciprocal")
     {
-        /// <summary>The arguments.</summary>
-        /// <param name="X">Input.</param>
-        /// <param name="Epsilon">Shift that keeps the reciprocal finite at x = 0.</param>
-        /// <param name="Y">Output (may be X).</param>
-        public readonly record struct Args(Tensor X, float Epsilon, Tensor Y);
+        /// <inheritdoc />
+        protected override float Apply(float x, float y, float scalar) => 1f / (x + scalar);
 
         /// <inheritdoc />
-        protected internal override void Validate(OpValidator check, in Args a)
-        {
-            check.Floats((a.X, "x"), (a.Y, "y"));
-            check.SameLength(a.Y, a.X, "y", "x");
-        }
+        protected override float SampleScalar => 1e-3f;
 
-        /// <inheritdoc />
-        protected internal override void Reference(in Args a, HostTensors host)
+        /// <summary>Values in [0, 2) with an exact 0 (where ε keeps the result finite).</summary>
+        /// <param name="n">The length.</param>
+        protected override float[] SampleInput(int n)
         {
-            var X = host.Read(a.X);
-            var Y = host.Write(a.Y);
-            for (var i = 0; i < X.Length; i++)
+            var x = SampleData.Uniform(n, n, 1f, 1f);
+            if (n > 2)
             {
-                Y[i] = 1f / (X[i] + a.Epsilon);
+                x[1] = 0;
             }
-        }
 
-        /// <inheritdoc />
-        protected override IEnumerable<OpSample<Args>> Samples()
-        {
-            foreach (var n in SampleData.SweepLengths)
-            {
-                var x = SampleData.Uniform(n, n, 1f, 1f);
-                if (n > 2)
-                {
-                    x[1] = 0;
-                }
-
-                yield return new OpSample<Args>($"n={n}", [SampleTensor.Vector(x), SampleTensor.Vector(SampleData.Filled(n, float.NaN))], t => new Args(t[0], 1e-3f, t[1]));
-                yield return new OpSample<Args>($"n={n} in place", [SampleTensor.Vector(x)], t => new Args(t[0], 1e-3f, t[0]));
-            }
+            return x;
         }
     }
 
@@ -59,7 +38,7 @@ namespace Acr.Compute
         extension(ComputeBackend backend)
         {
             /// <summary><c>y = 1 / (x + epsilon)</c> (see <see cref="ShiftedReciprocalOp"/>).</summary>
-            public void ShiftedReciprocal(Tensor x, float epsilon, Tensor y) => backend.Run(ShiftedReciprocalOp.Instance, new ShiftedReciprocalOp.Args(x, epsilon, y));
+            public void ShiftedReciprocal(Tensor x, float epsilon, Tensor y) => backend.Run(ShiftedReciprocalOp.Instance, new PointwiseArgs(x, epsilon, y));
 
             /// <summary><c>dx (+)= −dy · y²</c> (see <see cref="ShiftedReciprocalBackwardOp"/>).</summary>
             public void ShiftedReciprocalBackward(Tensor y, Tensor dy, Tensor dx, bool accumulate) => backend.Run(ShiftedReciprocalBackwardOp.Instance, new PointwiseBackwardArgs(y, dy, dx, accumulate));
