@@ -75,32 +75,8 @@ public sealed class Tape : IDisposable
     /// <param name="shape">The shape.</param>
     /// <param name="requiresGrad">Whether gradients flow into it; forced to false when the tape is not recording.</param>
     /// <param name="dataType">The element type (gradients only flow into Float32 variables).</param>
-    public Variable NewVariable(TensorShape shape, bool requiresGrad, DataType dataType = DataType.Float32)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        Variable slot;
-        if (_cursor < _slots.Count)
-        {
-            slot = _slots[_cursor];
-            if (slot.ValueOrNull is not { IsView: false } t || t.Shape != shape || t.DataType != dataType)
-            {
-                slot.ValueOrNull?.Dispose();
-                slot.GradStorage?.Dispose();
-                slot.GradStorage = null;
-                slot.Value = Backend.Allocate(shape, dataType);
-            }
-        }
-        else
-        {
-            slot = new Variable(Backend.Allocate(shape, dataType), false);
-            _slots.Add(slot);
-        }
-
-        _cursor++;
-        slot.RequiresGrad = requiresGrad && IsRecording && dataType == DataType.Float32;
-        slot.HasGrad = false;
-        return slot;
-    }
+    public Variable NewVariable(TensorShape shape, bool requiresGrad, DataType dataType = DataType.Float32) =>
+        NextSlot(new OwnedSlot(shape, dataType), requiresGrad && dataType == DataType.Float32);
 
     /// <summary>
     /// A tape-owned variable whose value is a view of <paramref name="source"/>'s value under <paramref name="shape"/>
@@ -127,35 +103,73 @@ public sealed class Tape : IDisposable
         return ViewOf(tensor, shape, requiresGrad: false);
     }
 
-    private Variable ViewOf(Tensor target, TensorShape shape, bool requiresGrad)
+    private Variable ViewOf(Tensor target, TensorShape shape, bool requiresGrad) => NextSlot(new ViewSlot(target, shape), requiresGrad);
+
+    /// <summary>
+    /// The variable at the cursor, reused from the last pass when its value still fits <paramref name="kind"/>, else given a new
+    /// value (the gradient memory is kept where the kind allows); one slot per call, in call order, so a pass allocates nothing
+    /// once the shapes repeat.
+    /// </summary>
+    private Variable NextSlot<TKind>(in TKind kind, bool requiresGrad)
+        where TKind : struct, ISlotKind
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         Variable slot;
-        if (_cursor < _slots.Count)
+        if (_cursor == _slots.Count)
+        {
+            slot = new Variable(kind.Create(Backend), false);
+            _slots.Add(slot);
+        }
+        else
         {
             slot = _slots[_cursor];
-            if (slot.ValueOrNull is not { IsView: true } t || t.Shape != shape || !ReferenceEquals(t.QueuedBuffer, target.Buffer) || t.IsDisposed)
+            if (slot.ValueOrNull is not { } value || !kind.Fits(value))
             {
                 slot.ValueOrNull?.Dispose();
-                if (slot.GradStorage is { } g && g.Shape != shape)
+                if (slot.GradStorage is { } g && !kind.KeepsGradient(g))
                 {
                     g.Dispose();
                     slot.GradStorage = null;
                 }
 
-                slot.Value = Backend.View(target, shape);
+                slot.Value = kind.Create(Backend);
             }
-        }
-        else
-        {
-            slot = new Variable(Backend.View(target, shape), false);
-            _slots.Add(slot);
         }
 
         _cursor++;
         slot.RequiresGrad = requiresGrad && IsRecording;
         slot.HasGrad = false;
         return slot;
+    }
+
+    /// <summary>What a slot's value must be, and how to make it (a struct, so the JIT specialises <see cref="NextSlot"/> and nothing is allocated).</summary>
+    private interface ISlotKind
+    {
+        bool Fits(Tensor value);
+
+        bool KeepsGradient(Tensor gradient);
+
+        Tensor Create(ComputeBackend backend);
+    }
+
+    /// <summary>A tensor the tape owns, of one shape and element type.</summary>
+    private readonly record struct OwnedSlot(TensorShape Shape, DataType DataType) : ISlotKind
+    {
+        public bool Fits(Tensor value) => !value.IsView && value.Shape == Shape && value.DataType == DataType;
+
+        public bool KeepsGradient(Tensor gradient) => false;
+
+        public Tensor Create(ComputeBackend backend) => backend.Allocate(Shape, DataType);
+    }
+
+    /// <summary>A view of another tensor's memory under a shape.</summary>
+    private readonly record struct ViewSlot(Tensor Target, TensorShape Shape) : ISlotKind
+    {
+        public bool Fits(Tensor value) => value.IsView && value.Shape == Shape && ReferenceEquals(value.QueuedBuffer, Target.Buffer) && !value.IsDisposed;
+
+        public bool KeepsGradient(Tensor gradient) => gradient.Shape == Shape;
+
+        public Tensor Create(ComputeBackend backend) => backend.View(Target, Shape);
     }
 
     /// <summary>Appends an operation; ignored when the tape is not recording or no operand requires a gradient.</summary>
