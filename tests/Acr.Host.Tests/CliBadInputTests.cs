@@ -37,14 +37,20 @@ public class CliBadInputTests
         }
     }
 
+    /// <summary>A usage error (see <see cref="AssertUsageError"/>) that left no <paramref name="output"/> file behind.</summary>
+    private static void AssertUsageErrorWritesNothing(CliHarness.Result r, string output, params string[] phrases)
+    {
+        AssertUsageError(r, phrases);
+        Assert.False(File.Exists(output));
+    }
+
     [Fact]
     public void Missing_data_file()
     {
         using var tmp = new TempDirectory();
         var model = tmp.File("m.safetensors");
         var r = Train(tmp.File("nope.csv"), model);
-        AssertUsageError(r, "not found");
-        Assert.False(File.Exists(model));
+        AssertUsageErrorWritesNothing(r, model, "not found");
     }
 
     [Fact]
@@ -52,8 +58,7 @@ public class CliBadInputTests
     {
         using var tmp = new TempDirectory();
         var r = Train(tmp.Write("e.csv", ""), tmp.File("m.safetensors"));
-        AssertUsageError(r);
-        Assert.False(File.Exists(tmp.File("m.safetensors")));
+        AssertUsageErrorWritesNothing(r, tmp.File("m.safetensors"));
     }
 
     [Fact]
@@ -97,8 +102,7 @@ public class CliBadInputTests
     {
         using var tmp = new TempDirectory();
         var r = Train(tmp.Write("d.csv", SyntheticCsv.Make(classes: 1)), tmp.File("m.safetensors"));
-        AssertUsageError(r, "at least 2");
-        Assert.False(File.Exists(tmp.File("m.safetensors")));
+        AssertUsageErrorWritesNothing(r, tmp.File("m.safetensors"), "at least 2");
     }
 
     [Fact]
@@ -116,8 +120,7 @@ public class CliBadInputTests
         var data = tmp.Write("d.csv", SyntheticCsv.Make());
         var model = TrainModel(tmp, data);
         var r = Score(model, data, tmp.File("s.csv"), "--batch-size", "1");
-        AssertUsageError(r, "batch norm", "--batch-size 2");
-        Assert.False(File.Exists(tmp.File("s.csv")));
+        AssertUsageErrorWritesNothing(r, tmp.File("s.csv"), "batch norm", "--batch-size 2");
     }
 
     [Fact]
@@ -128,8 +131,7 @@ public class CliBadInputTests
         var model = TrainModel(tmp, data);
         var other = tmp.Write("d6.csv", SyntheticCsv.Make(features: 6));
         var r = Score(model, other, tmp.File("s.csv"));
-        AssertUsageError(r, "6 feature columns", "trained on 5");
-        Assert.False(File.Exists(tmp.File("s.csv")));
+        AssertUsageErrorWritesNothing(r, tmp.File("s.csv"), "6 feature columns", "trained on 5");
     }
 
     [Fact]
@@ -180,8 +182,7 @@ public class CliBadInputTests
         using var tmp = new TempDirectory();
         var data = tmp.Write("d.csv", SyntheticCsv.Make());
         var r = Train(data, tmp.File("m.safetensors"), "--option", "hidden=0");
-        AssertUsageError(r, "hidden", "positive integer");
-        Assert.False(File.Exists(tmp.File("m.safetensors")));
+        AssertUsageErrorWritesNothing(r, tmp.File("m.safetensors"), "hidden", "positive integer");
     }
 
     [Fact]
@@ -231,8 +232,7 @@ public class CliBadInputTests
         Assert.Equal(File.ReadAllBytes(tmp.File("a.csv")), File.ReadAllBytes(tmp.File("b.csv")));
 
         var renamed = tmp.Write("renamed.csv", csv.Replace("cls,f0,f1,f2", "cls,f0,f1,zz", StringComparison.Ordinal));
-        AssertUsageError(Score(model, renamed, tmp.File("c.csv")), "missing f2", "zz");
-        Assert.False(File.Exists(tmp.File("c.csv")));
+        AssertUsageErrorWritesNothing(Score(model, renamed, tmp.File("c.csv")), tmp.File("c.csv"), "missing f2", "zz");
     }
 
     [Fact]
