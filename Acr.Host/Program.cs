@@ -1,5 +1,4 @@
 using Acr.Host.Cli;
-using Spectre.Console;
 
 namespace Acr.Host;
 

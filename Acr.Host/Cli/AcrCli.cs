@@ -1,7 +1,5 @@
-using System.CommandLine;
 using Acr.Host.Models;
 using Acr.Host.PluginLoading;
-using Spectre.Console;
 
 namespace Acr.Host.Cli;
 
@@ -59,14 +57,14 @@ public sealed class AcrCli
         var root = new RootCommand("acr — zero-shot anomaly detection by batch normalization (ACR). Meta-train a detector on related distributions; score new ones zero-shot.")
         {
             pluginDirs,
-            PluginsCommand.Create(context),
-            DemoCommand.Create(context),
-            TrainCommand.Create(context),
-            ScoreCommand.Create(context),
-            EvaluateCommand.Create(context),
-            DevicesCommand.Create(context),
-            BenchCommand.Create(context),
-            SelftestCommand.Create(context),
+            new PluginsCommand(context),
+            new DemoCommand(context),
+            new TrainCommand(context),
+            new ScoreCommand(context),
+            new EvaluateCommand(context),
+            new DevicesCommand(context),
+            new BenchCommand(context),
+            new SelftestCommand(context),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -88,7 +86,7 @@ public sealed class AcrCli
         try
         {
             context.Catalog = _loadPlugins(parse.GetValue(pluginDirs) ?? []);
-            if (parse.CommandResult.Command.Name != "plugins")
+            if (parse.CommandResult.Command is not PluginsCommand)
             {
                 foreach (var failure in context.Catalog.Failures)
                 {

@@ -1,7 +1,5 @@
-using System.CommandLine;
 using Acr.Host.Composition;
 using Acr.Host.PluginLoading;
-using Spectre.Console;
 
 namespace Acr.Host.Cli;
 
@@ -32,7 +30,7 @@ internal sealed class CliContext(IAnsiConsole console, TextWriter error, Cancell
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
         if (parse.GetValue(threads) is { } t)
         {
-            options["threads"] = t.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            options["threads"] = t.ToString(CultureInfo.InvariantCulture);
         }
 
         return Registry.CreateBackend(parse.GetValue(backend)!, parse.GetValue(device), options);

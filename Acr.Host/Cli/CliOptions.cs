@@ -1,5 +1,3 @@
-using System.CommandLine;
-
 namespace Acr.Host.Cli;
 
 /// <summary>Options shared by several commands; one instance per option so every command reads it the same way.</summary>

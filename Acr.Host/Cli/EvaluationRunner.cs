@@ -1,6 +1,5 @@
 using Acr.Host.Evaluation;
 using Acr.Host.Reports;
-using Spectre.Console;
 
 namespace Acr.Host.Cli;
 

@@ -1,23 +1,24 @@
-using System.CommandLine;
 using Acr.Host.Composition;
 using Acr.Host.Training;
 using Acr.Nn;
 
 namespace Acr.Host.Cli;
 
-/// <summary>The meta-training options, shared by train, evaluate and demo.</summary>
-internal sealed class TrainingOptionSet
+/// <summary>Options several commands share and read together; enumerates them in help order.</summary>
+internal abstract class OptionSet : IEnumerable<Option>
 {
-    public TrainingOptionSet(Command command, int defaultIterations = 500)
-    {
-        Iterations = CliOptions.Iterations(defaultIterations);
-        foreach (var option in new Option[] { Iterations, Tasks, TaskSize, AnomalyRatio, LearningRate, LossEvery, Detector, DetectorOption })
-        {
-            command.Add(option);
-        }
-    }
+    /// <summary>The options, in help order.</summary>
+    protected abstract IReadOnlyList<Option> Options { get; }
 
-    public Option<int> Iterations { get; }
+    public IEnumerator<Option> GetEnumerator() => Options.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>The meta-training options, shared by train, evaluate and demo.</summary>
+internal sealed class TrainingOptionSet(int defaultIterations = 500) : OptionSet
+{
+    public Option<int> Iterations { get; } = CliOptions.Iterations(defaultIterations);
 
     public Option<int> Tasks { get; } = CliOptions.Tasks();
 
@@ -32,6 +33,8 @@ internal sealed class TrainingOptionSet
     public Option<string> Detector { get; } = CliOptions.Detector();
 
     public Option<string[]> DetectorOption { get; } = CliOptions.DetectorOption();
+
+    protected override IReadOnlyList<Option> Options => [Iterations, Tasks, TaskSize, AnomalyRatio, LearningRate, LossEvery, Detector, DetectorOption];
 
     public MetaTrainingOptions Read(ParseResult p) => new()
     {
@@ -52,46 +55,33 @@ internal sealed class TrainingOptionSet
 }
 
 /// <summary>Backend selection, shared by every command that computes.</summary>
-internal sealed class BackendOptionSet
+internal sealed class BackendOptionSet : OptionSet
 {
-    public BackendOptionSet(Command command)
-    {
-        command.Add(Backend);
-        command.Add(Device);
-        command.Add(Threads);
-    }
-
     public Option<string> Backend { get; } = CliOptions.Backend();
 
     public Option<int?> Device { get; } = CliOptions.Device();
 
     public Option<int?> Threads { get; } = CliOptions.Threads();
 
+    protected override IReadOnlyList<Option> Options => [Backend, Device, Threads];
+
     public ComputeBackend Create(CliContext c, ParseResult p) => c.CreateBackend(p, Backend, Device, Threads);
 }
 
 /// <summary>The CSV input options, shared by train, score and evaluate.</summary>
-internal sealed class DataOptionSet
+internal sealed class DataOptionSet(bool labelRequired) : OptionSet
 {
-    public DataOptionSet(Command command, bool labelRequired)
-    {
-        Label = CliOptions.Label(labelRequired);
-        command.Add(Data);
-        command.Add(Label);
-        command.Add(Group);
-        command.Add(Drop);
-        command.Add(Header);
-    }
-
     public Option<string> Data { get; } = CliOptions.Data();
 
-    public Option<string?> Label { get; }
+    public Option<string?> Label { get; } = CliOptions.Label(labelRequired);
 
     public Option<string?> Group { get; } = CliOptions.Group();
 
     public Option<string[]> Drop { get; } = CliOptions.Drop();
 
     public Option<string> Header { get; } = CliOptions.Header();
+
+    protected override IReadOnlyList<Option> Options => [Data, Label, Group, Drop, Header];
 
     public TabularDataset Read(ParseResult p) => CliContext.ReadCsv(p, Data, Label, Group, Drop, Header);
 }

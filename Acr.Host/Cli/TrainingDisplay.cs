@@ -1,5 +1,4 @@
 using Acr.Host.Training;
-using Spectre.Console;
 
 namespace Acr.Host.Cli;
 

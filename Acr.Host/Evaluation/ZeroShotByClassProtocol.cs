@@ -134,24 +134,15 @@ public sealed class ZeroShotEvaluation : IDisposable
 /// classes, scored as one batch by ACR (batch mode), B1 (running statistics) and B2 (raw batch norm).
 /// All test tasks of one π go through the network in one pass, one segment each.
 /// </summary>
-public sealed class ZeroShotByClassProtocol
+/// <param name="detector">The detector to meta-train.</param>
+/// <param name="backend">The backend.</param>
+public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend backend)
 {
     /// <summary>The methods compared, in report order.</summary>
     public static readonly IReadOnlyList<string> Methods = ["ACR", "B1", "B2"];
 
-    private readonly IDetector _detector;
-    private readonly ComputeBackend _backend;
-
-    /// <summary>Creates the protocol for one detector on one backend.</summary>
-    /// <param name="detector">The detector to meta-train.</param>
-    /// <param name="backend">The backend.</param>
-    public ZeroShotByClassProtocol(IDetector detector, ComputeBackend backend)
-    {
-        ArgumentNullException.ThrowIfNull(detector);
-        ArgumentNullException.ThrowIfNull(backend);
-        _detector = detector;
-        _backend = backend;
-    }
+    private readonly IDetector _detector = detector ?? throw new ArgumentNullException(nameof(detector));
+    private readonly ComputeBackend _backend = backend ?? throw new ArgumentNullException(nameof(backend));
 
     /// <summary>Anomalies added to a test task of <paramref name="normals"/> rows at contamination π.</summary>
     /// <param name="normals">Normal rows n.</param>

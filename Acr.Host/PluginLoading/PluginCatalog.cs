@@ -345,35 +345,9 @@ public sealed class PluginCatalog
 
         public List<ComputeOp> Ops { get; } = [];
 
-        public void AddDetector(IDetector detector)
-        {
-            if (detector is null || string.IsNullOrWhiteSpace(detector.Name))
-            {
-                throw new PluginLoadException("registers a detector that is null or has no name");
-            }
+        public void AddDetector(IDetector detector) => AddNamed(Detectors, detector, d => d.Name, "detector");
 
-            if (Detectors.Any(d => string.Equals(d.Name, detector.Name, StringComparison.OrdinalIgnoreCase)))
-            {
-                throw new PluginLoadException($"registers detector '{detector.Name}' twice");
-            }
-
-            Detectors.Add(detector);
-        }
-
-        public void AddBackend(IBackendProvider provider)
-        {
-            if (provider is null || string.IsNullOrWhiteSpace(provider.Name))
-            {
-                throw new PluginLoadException("registers a backend that is null or has no name");
-            }
-
-            if (Backends.Any(b => string.Equals(b.Name, provider.Name, StringComparison.OrdinalIgnoreCase)))
-            {
-                throw new PluginLoadException($"registers backend '{provider.Name}' twice");
-            }
-
-            Backends.Add(provider);
-        }
+        public void AddBackend(IBackendProvider provider) => AddNamed(Backends, provider, b => b.Name, "backend");
 
         public void AddOp(ComputeOp op)
         {
@@ -429,6 +403,23 @@ public sealed class PluginCatalog
             {
                 k(registry);
             }
+        }
+
+        /// <summary>Adds a named component, refusing one that is null, has no name, or repeats a name (ignoring case).</summary>
+        private static void AddNamed<T>(List<T> items, T? item, Func<T, string> name, string kind)
+            where T : class
+        {
+            if (item is null || string.IsNullOrWhiteSpace(name(item)))
+            {
+                throw new PluginLoadException($"registers a {kind} that is null or has no name");
+            }
+
+            if (items.Any(i => string.Equals(name(i), name(item), StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new PluginLoadException($"registers {kind} '{name(item)}' twice");
+            }
+
+            items.Add(item);
         }
     }
 }

@@ -7,6 +7,9 @@ namespace Acr.Host.Reports;
 /// <summary>Writes an evaluation's <c>metrics.json</c> and <c>scores.csv</c>, each atomically.</summary>
 public static class EvaluationReport
 {
+    /// <summary>Records go into metrics.json property by property, named in camel case (<c>AurocMean</c> as <c>aurocMean</c>).</summary>
+    private static readonly JsonSerializerOptions CamelCase = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
     /// <summary>Writes <c>metrics.json</c>: config, environment, the summary (mean ± std over seeds) and every per-seed, per-task metric.</summary>
     /// <param name="path">Destination.</param>
     /// <param name="evaluation">The results.</param>
@@ -28,22 +31,8 @@ public static class EvaluationReport
             WriteStrings(w, "trainClasses", evaluation.Split.TrainClasses);
             WriteStrings(w, "testClasses", evaluation.Split.TestClasses);
             w.WriteEndObject();
-            w.WriteStartArray("summary");
-            foreach (var s in evaluation.Summary)
-            {
-                w.WriteStartObject();
-                w.WriteString("method", s.Method);
-                w.WriteNumber("contamination", s.Contamination);
-                w.WriteNumber("aurocMean", s.AurocMean);
-                w.WriteNumber("aurocStd", s.AurocStd);
-                w.WriteNumber("auprMean", s.AuprMean);
-                w.WriteNumber("auprStd", s.AuprStd);
-                w.WriteNumber("f1Mean", s.F1Mean);
-                w.WriteNumber("f1Std", s.F1Std);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
+            w.WritePropertyName("summary");
+            JsonSerializer.Serialize(w, evaluation.Summary, CamelCase);
             w.WriteStartArray("seeds");
             foreach (var seed in evaluation.Seeds)
             {
@@ -70,21 +59,8 @@ public static class EvaluationReport
                         w.WriteNumber("meanAuroc", m.MeanAuroc);
                         w.WriteNumber("meanAupr", m.MeanAupr);
                         w.WriteNumber("meanF1", m.MeanF1);
-                        w.WriteStartArray("tasks");
-                        foreach (var t in m.Tasks)
-                        {
-                            w.WriteStartObject();
-                            w.WriteString("testClass", t.TestClass);
-                            w.WriteNumber("draw", t.Draw);
-                            w.WriteNumber("normals", t.Normals);
-                            w.WriteNumber("anomalies", t.Anomalies);
-                            w.WriteNumber("auroc", t.Auroc);
-                            w.WriteNumber("aupr", t.Aupr);
-                            w.WriteNumber("f1", t.F1);
-                            w.WriteEndObject();
-                        }
-
-                        w.WriteEndArray();
+                        w.WritePropertyName("tasks");
+                        JsonSerializer.Serialize(w, m.Tasks.Select(t => new { t.TestClass, t.Draw, t.Normals, t.Anomalies, t.Auroc, t.Aupr, t.F1 }), CamelCase);
                         w.WriteEndObject();
                     }
 

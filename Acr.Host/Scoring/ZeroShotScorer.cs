@@ -9,25 +9,15 @@ namespace Acr.Host.Scoring;
 /// network with batch norm in batch mode (each batch centred by its own statistics), no gradient, no
 /// update. Many batches can be scored in one pass: each is its own segment. Higher score = more anomalous.
 /// </summary>
-public sealed class ZeroShotScorer : IDisposable
+/// <param name="model">A trained model.</param>
+/// <param name="backend">The model's backend.</param>
+public sealed class ZeroShotScorer(DetectorModel model, ComputeBackend backend) : IDisposable
 {
-    private readonly DetectorModel _model;
-    private readonly Tape _tape;
-
-    /// <summary>Creates a scorer for <paramref name="model"/>.</summary>
-    /// <param name="model">A trained model.</param>
-    /// <param name="backend">The model's backend.</param>
-    public ZeroShotScorer(DetectorModel model, ComputeBackend backend)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(backend);
-        _model = model;
-        _tape = new Tape(backend, recording: false);
-        Backend = backend;
-    }
+    private readonly DetectorModel _model = model ?? throw new ArgumentNullException(nameof(model));
+    private readonly Tape _tape = new(backend ?? throw new ArgumentNullException(nameof(backend)), recording: false);
 
     /// <summary>The backend the model lives on (batches' segments are created on it).</summary>
-    public ComputeBackend Backend { get; }
+    public ComputeBackend Backend { get; } = backend;
 
     /// <summary>
     /// Scores rows grouped into consecutive batches. In <see cref="BatchNormMode.Batch"/> mode (ACR)

@@ -1,7 +1,3 @@
-using Acr.Backends.Cpu;
-using Acr.Compute;
-using Acr.Testing;
-
 namespace Acr.Abstractions.Tests;
 
 /// <summary>

@@ -1,9 +1,6 @@
 using Acr.Autograd;
-using Acr.Backends.Cpu;
-using Acr.Compute;
 using Acr.Numerics;
 using Acr.Tensors;
-using Acr.Testing;
 
 namespace Acr.Abstractions.Tests;
 

@@ -1,10 +1,7 @@
 using Acr.Autograd;
-using Acr.Backends.Cpu;
-using Acr.Compute;
 using Acr.Nn;
 using Acr.Numerics;
 using Acr.Tensors;
-using Acr.Testing;
 
 namespace Acr.Abstractions.Tests;
 

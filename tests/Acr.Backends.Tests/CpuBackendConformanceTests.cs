@@ -1,7 +1,3 @@
-using Acr.Backends.Cpu;
-using Acr.Compute;
-using Acr.Testing;
-
 namespace Acr.Backends.Tests;
 
 /// <summary>The conformance suite on the CPU backend with every logical core.</summary>

@@ -1,5 +1,3 @@
-using Acr.Backends.Cpu;
-
 namespace Acr.Backends.Tests;
 
 public sealed class CpuBackendProviderTests

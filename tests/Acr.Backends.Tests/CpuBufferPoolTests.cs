@@ -1,7 +1,4 @@
-using Acr.Backends.Cpu;
-using Acr.Compute;
 using Acr.Tensors;
-using Acr.Testing;
 
 namespace Acr.Backends.Tests;
 

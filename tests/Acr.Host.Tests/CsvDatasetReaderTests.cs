@@ -13,8 +13,18 @@ public sealed class CsvDatasetReaderTests : IDisposable
     private TabularDataset Read(string csv, CsvReadOptions? options = null, string name = "data.csv")
         => CsvDatasetReader.Read(_dir.Write(name, csv), options);
 
-    private AcrDataException Fails(string csv, CsvReadOptions? options = null)
-        => Assert.Throws<AcrDataException>(() => Read(csv, options));
+    /// <summary>Reading <paramref name="csv"/> fails with a message that contains each of <paramref name="expected"/>.</summary>
+    private void AssertFails(string csv, params string[] expected) => AssertFails(csv, null, expected);
+
+    /// <summary>Reading <paramref name="csv"/> with <paramref name="options"/> fails with a message that contains each of <paramref name="expected"/>.</summary>
+    private void AssertFails(string csv, CsvReadOptions? options, params string[] expected)
+    {
+        var message = Assert.Throws<AcrDataException>(() => Read(csv, options)).Message;
+        foreach (var part in expected)
+        {
+            Assert.Contains(part, message, StringComparison.Ordinal);
+        }
+    }
 
     private static CsvReadOptions Label(string label) => new() { LabelColumn = label };
 
@@ -67,9 +77,7 @@ public sealed class CsvDatasetReaderTests : IDisposable
     {
         Assert.Equal(1, Read("1,2\n3,4\n", new CsvReadOptions { HasHeader = true }).Rows);
         Assert.Equal(["1", "2"], Read("1,2\n3,4\n", new CsvReadOptions { HasHeader = true }).FeatureNames);
-        var ex = Fails("a,b\n3,4\n", new CsvReadOptions { HasHeader = false });
-        Assert.Contains("'a' is not a number", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("header", ex.Message, StringComparison.Ordinal);
+        AssertFails("a,b\n3,4\n", new CsvReadOptions { HasHeader = false }, "'a' is not a number", "header");
     }
 
     [Fact]
@@ -212,28 +220,22 @@ public sealed class CsvDatasetReaderTests : IDisposable
     [InlineData("a,b,y\r\n\r\n")]
     public void Empty_file_or_header_only_has_no_data_rows(string csv)
     {
-        Assert.Contains("no data rows", Fails(csv, new CsvReadOptions { HasHeader = csv.Length > 0 ? true : null }).Message, StringComparison.Ordinal);
+        AssertFails(csv, new CsvReadOptions { HasHeader = csv.Length > 0 ? true : null }, "no data rows");
     }
 
     [Fact]
     public void Ragged_rows_are_reported_with_row_and_line()
     {
-        var ex = Fails("a,b,c\n1,2,3\n4,5,6\n7,8\n");
-        Assert.Contains("row 3 has 2 fields, expected 3", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("line 4", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("row 1 has 4 fields, expected 3", Fails("a,b,c\n1,2,3,4\n").Message, StringComparison.Ordinal);
+        AssertFails("a,b,c\n1,2,3\n4,5,6\n7,8\n", "row 3 has 2 fields, expected 3", "line 4");
+        AssertFails("a,b,c\n1,2,3,4\n", "row 1 has 4 fields, expected 3");
     }
 
     [Fact]
     public void Non_numeric_feature_names_the_row_column_and_the_fix()
     {
-        var ex = Fails("lettr,x.box,y.box\nA,1,2\nB,2,3\nC,3,4\nD,4,5\nE,abc,6\n", Label("lettr"));
-        Assert.Contains("row 5, column 'x.box': 'abc' is not a number", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("use --drop x.box to leave the column out", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("line 6", ex.Message, StringComparison.Ordinal);
-
-        var noHeader = Fails("1,2\n3,x\n", new CsvReadOptions { HasHeader = false });
-        Assert.Contains("row 2, column 1: 'x' is not a number; use --drop 1", noHeader.Message, StringComparison.Ordinal);
+        AssertFails("lettr,x.box,y.box\nA,1,2\nB,2,3\nC,3,4\nD,4,5\nE,abc,6\n", Label("lettr"),
+            "row 5, column 'x.box': 'abc' is not a number", "use --drop x.box to leave the column out", "line 6");
+        AssertFails("1,2\n3,x\n", new CsvReadOptions { HasHeader = false }, "row 2, column 1: 'x' is not a number; use --drop 1");
     }
 
     [Theory]
@@ -242,16 +244,13 @@ public sealed class CsvDatasetReaderTests : IDisposable
     [InlineData("-Infinity")]
     public void Nan_and_infinity_are_rejected(string value)
     {
-        var ex = Fails($"a,x\n1,2\n3,{value}\n");
-        Assert.Contains("row 2, column 'x'", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("NaN/Infinity is not allowed", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("clean or impute the data", ex.Message, StringComparison.Ordinal);
+        AssertFails($"a,x\n1,2\n3,{value}\n", "row 2, column 'x'", "NaN/Infinity is not allowed", "clean or impute the data");
     }
 
     [Fact]
     public void Values_outside_float_range_are_rejected()
     {
-        Assert.Contains("outside the range of a 32-bit float", Fails("a\n1e40\n", new CsvReadOptions { HasHeader = true }).Message, StringComparison.Ordinal);
+        AssertFails("a\n1e40\n", new CsvReadOptions { HasHeader = true }, "outside the range of a 32-bit float");
     }
 
     [Theory]
@@ -260,62 +259,54 @@ public sealed class CsvDatasetReaderTests : IDisposable
     [InlineData("?")]
     public void Missing_values_are_rejected(string value)
     {
-        var ex = Fails($"a,b\n1,2\n3,{value}\n");
-        Assert.Contains("row 2, column 'b': the value is missing", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("impute", ex.Message, StringComparison.Ordinal);
+        AssertFails($"a,b\n1,2\n3,{value}\n", "row 2, column 'b': the value is missing", "impute");
     }
 
     [Fact]
     public void Unknown_label_column_lists_the_available_columns()
     {
-        var ex = Fails("a,b,Class\n1,2,x\n", Label("class"));
-        Assert.Contains("label column 'class' not found", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("Available columns: a, b, Class", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("Did you mean 'Class'?", ex.Message, StringComparison.Ordinal);
-
-        var noHeader = Fails("1,2,3\n", Label("class"));
-        Assert.Contains("no header row", noHeader.Message, StringComparison.Ordinal);
+        AssertFails("a,b,Class\n1,2,x\n", Label("class"), "label column 'class' not found", "Available columns: a, b, Class", "Did you mean 'Class'?");
+        AssertFails("1,2,3\n", Label("class"), "no header row");
     }
 
     [Fact]
     public void Unknown_group_and_drop_columns_and_bad_indices_are_reported()
     {
-        Assert.Contains("group column 'task' not found", Fails("a,b\n1,2\n", new CsvReadOptions { GroupColumn = "task" }).Message, StringComparison.Ordinal);
-        Assert.Contains("column to drop 'zzz' not found", Fails("a,b\n1,2\n", new CsvReadOptions { Drop = ["zzz"] }).Message, StringComparison.Ordinal);
-        Assert.Contains("label column index 3 is out of range", Fails("1,2,3\n", Label("3")).Message, StringComparison.Ordinal);
-        Assert.Contains("label column index -4 is out of range", Fails("1,2,3\n", Label("-4")).Message, StringComparison.Ordinal);
+        AssertFails("a,b\n1,2\n", new CsvReadOptions { GroupColumn = "task" }, "group column 'task' not found");
+        AssertFails("a,b\n1,2\n", new CsvReadOptions { Drop = ["zzz"] }, "column to drop 'zzz' not found");
+        AssertFails("1,2,3\n", Label("3"), "label column index 3 is out of range");
+        AssertFails("1,2,3\n", Label("-4"), "label column index -4 is out of range");
     }
 
     [Fact]
     public void No_feature_columns_left()
     {
-        var ex = Fails("a,b,y\n1,2,x\n", new CsvReadOptions { LabelColumn = "y", Drop = ["a", "b"] });
-        Assert.Contains("no feature columns left", ex.Message, StringComparison.Ordinal);
+        AssertFails("a,b,y\n1,2,x\n", new CsvReadOptions { LabelColumn = "y", Drop = ["a", "b"] }, "no feature columns left");
     }
 
     [Fact]
     public void Label_and_group_must_differ()
     {
-        Assert.Contains("both 'y'", Fails("a,y\n1,x\n", new CsvReadOptions { LabelColumn = "y", GroupColumn = "-1" }).Message, StringComparison.Ordinal);
+        AssertFails("a,y\n1,x\n", new CsvReadOptions { LabelColumn = "y", GroupColumn = "-1" }, "both 'y'");
     }
 
     [Fact]
     public void Ambiguous_header_name_is_reported()
     {
-        Assert.Contains("appears more than once", Fails("a,a,y\n1,2,x\n", Label("a")).Message, StringComparison.Ordinal);
+        AssertFails("a,a,y\n1,2,x\n", Label("a"), "appears more than once");
     }
 
     [Fact]
     public void Empty_label_is_reported()
     {
-        Assert.Contains("row 2, label column 'y' is empty", Fails("a,y\n1,x\n2, \n", Label("y")).Message, StringComparison.Ordinal);
+        AssertFails("a,y\n1,x\n2, \n", Label("y"), "row 2, label column 'y' is empty");
     }
 
     [Fact]
     public void Malformed_quotes_are_reported()
     {
-        Assert.Contains("not closed", Fails("a,b\n1,\"2\n3,4\n").Message, StringComparison.Ordinal);
-        Assert.Contains("after a closing quote", Fails("a,b\n1,\"2\"x\n").Message, StringComparison.Ordinal);
+        AssertFails("a,b\n1,\"2\n3,4\n", "not closed");
+        AssertFails("a,b\n1,\"2\"x\n", "after a closing quote");
     }
 
     [Fact]

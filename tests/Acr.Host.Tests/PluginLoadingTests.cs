@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 using System.Text.Json;
@@ -6,6 +5,8 @@ using Acr.Compute;
 using Acr.Detectors;
 using Acr.Host.PluginLoading;
 using Acr.Plugins;
+
+using static Acr.Host.Tests.TestPlugins;
 
 namespace Acr.Host.Tests;
 
@@ -16,53 +17,36 @@ namespace Acr.Host.Tests;
 /// </summary>
 public class PluginLoadingTests
 {
-    private static string BuiltFolder(string key) =>
-        typeof(PluginLoadingTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
-
-    /// <summary>Copies a built plugin into <paramref name="root"/>/<paramref name="name"/>, as a user would drop it into a plugins folder.</summary>
-    private static string Install(TempDirectory root, string key, string name)
-    {
-        var source = BuiltFolder(key);
-        var target = Path.Combine(root.Path, name);
-        Directory.CreateDirectory(target);
-        foreach (var file in Directory.GetFiles(source))
+    /// <summary>
+    /// With the built-in plugins and those in <paramref name="tmp"/>: exactly one plugin fails, with <paramref name="reason"/>
+    /// in its error; then <paramref name="check"/> on the catalog and the failure, before the catalog unloads.
+    /// </summary>
+    private static void AssertOneFailure(TempDirectory tmp, string reason, Action<PluginCatalog, PluginDescriptor>? check = null) =>
+        WithCatalog([BuiltIn, tmp.Path], catalog =>
         {
-            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
-        }
-
-        return target;
-    }
-
-    private static string DefaultPlugins => Path.Combine(AppContext.BaseDirectory, "plugins");
+            var failed = Assert.Single(catalog.Failures);
+            Assert.Contains(reason, failed.Error);
+            check?.Invoke(catalog, failed);
+        });
 
     [Fact]
-    public void Built_in_plugins_load_from_the_folder_beside_the_executable()
+    public void Built_in_plugins_load_from_the_folder_beside_the_executable() => WithCatalog(PluginCatalog.SearchPath(), catalog =>
     {
-        var catalog = PluginCatalog.Load(PluginCatalog.SearchPath());
-        try
-        {
-            Assert.All(catalog.Plugins, p => Assert.True(p.IsLoaded, p.Error));
-            Assert.Contains(catalog.Plugins, p => p.Backends.Contains("cpu") && p.ApiVersion == PluginApi.Version.ToString());
-            Assert.Contains(catalog.Plugins, p => p.Detectors.Contains("deep-svdd"));
-            // The contract type is the host's own: a plugin detector is an IDetector of the default context.
-            var detector = catalog.Registry.GetDetector("deep-svdd");
-            Assert.Same(AssemblyLoadContext.Default, AssemblyLoadContext.GetLoadContext(typeof(IDetector).Assembly));
-            Assert.IsAssignableFrom<IDetector>(detector);
-            Assert.NotSame(AssemblyLoadContext.Default, AssemblyLoadContext.GetLoadContext(detector.GetType().Assembly));
-        }
-        finally
-        {
-            catalog.Unload();
-        }
-    }
+        Assert.All(catalog.Plugins, p => Assert.True(p.IsLoaded, p.Error));
+        Assert.Contains(catalog.Plugins, p => p.Backends.Contains("cpu") && p.ApiVersion == PluginApi.Version.ToString());
+        Assert.Contains(catalog.Plugins, p => p.Detectors.Contains("deep-svdd"));
+        // The contract type is the host's own: a plugin detector is an IDetector of the default context.
+        var detector = catalog.Registry.GetDetector("deep-svdd");
+        Assert.Same(AssemblyLoadContext.Default, AssemblyLoadContext.GetLoadContext(typeof(IDetector).Assembly));
+        Assert.IsAssignableFrom<IDetector>(detector);
+        Assert.NotSame(AssemblyLoadContext.Default, AssemblyLoadContext.GetLoadContext(detector.GetType().Assembly));
+    });
 
     [Fact]
     public void Each_plugin_keeps_its_own_version_of_a_shared_library()
     {
-        using var tmp = new TempDirectory();
-        Install(tmp, "SamplePlugin", "knn");
-        var catalog = PluginCatalog.Load([DefaultPlugins, tmp.Path]);
-        try
+        using var tmp = FolderWith("SamplePlugin");
+        WithCatalog([BuiltIn, tmp.Path], catalog =>
         {
             Assert.All(catalog.Plugins, p => Assert.True(p.IsLoaded, p.Error));
             var knn = catalog.Registry.GetDetector("knn-in-batch");
@@ -88,11 +72,7 @@ public class PluginLoadingTests
             Assert.Equal(9, TensorsIn(knnContext)?.Major);
             Assert.Equal(10, TensorsIn(cpuContext)?.Major);
             Assert.DoesNotContain(AssemblyLoadContext.Default.Assemblies, a => a.GetName().Name == "System.Numerics.Tensors");
-        }
-        finally
-        {
-            catalog.Unload();
-        }
+        });
     }
 
     [Fact]
@@ -114,8 +94,7 @@ public class PluginLoadingTests
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static (PluginCatalog Catalog, IReadOnlyList<WeakReference> References) LoadAndUnload()
     {
-        using var tmp = new TempDirectory();
-        Install(tmp, "SamplePlugin", "knn");
+        using var tmp = FolderWith("SamplePlugin");
         var catalog = PluginCatalog.Load([tmp.Path]);
         Assert.Single(catalog.Plugins, p => p.IsLoaded);
         var detector = catalog.Registry.GetDetector("knn-in-batch");
@@ -132,17 +111,7 @@ public class PluginLoadingTests
         using var tmp = new TempDirectory();
         var folder = Install(tmp, "SamplePlugin", "knn");
         File.Delete(Path.Combine(folder, "System.Numerics.Tensors.dll"));
-        var catalog = PluginCatalog.Load([DefaultPlugins, tmp.Path]);
-        try
-        {
-            var failed = Assert.Single(catalog.Failures);
-            Assert.Contains("missing dependency System.Numerics.Tensors.dll", failed.Error);
-            Assert.NotNull(catalog.Registry.GetDetector("deep-svdd"));
-        }
-        finally
-        {
-            catalog.Unload();
-        }
+        AssertOneFailure(tmp, "missing dependency System.Numerics.Tensors.dll", (catalog, _) => Assert.NotNull(catalog.Registry.GetDetector("deep-svdd")));
     }
 
     [Fact]
@@ -152,79 +121,39 @@ public class PluginLoadingTests
         var folder = Path.Combine(tmp.Path, "native");
         Directory.CreateDirectory(folder);
         File.WriteAllBytes(Path.Combine(folder, "native.dll"), [0x7F, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        var catalog = PluginCatalog.Load([DefaultPlugins, tmp.Path]);
-        try
-        {
-            var failed = Assert.Single(catalog.Failures);
-            Assert.Contains("not a .NET assembly", failed.Error);
-            Assert.NotNull(catalog.Registry.GetBackend("cpu"));
-        }
-        finally
-        {
-            catalog.Unload();
-        }
+        AssertOneFailure(tmp, "not a .NET assembly", (catalog, _) => Assert.NotNull(catalog.Registry.GetBackend("cpu")));
     }
 
     [Fact]
     public void A_plugin_whose_Register_throws_is_reported_and_registers_nothing()
     {
-        using var tmp = new TempDirectory();
-        Install(tmp, "ThrowingPlugin", "Acr.TestPlugins.Throwing");
-        var catalog = PluginCatalog.Load([DefaultPlugins, tmp.Path]);
-        try
-        {
-            var failed = Assert.Single(catalog.Failures);
-            Assert.Contains("Register threw InvalidOperationException: simulated failure in Register", failed.Error);
-            Assert.Equal(2, catalog.Plugins.Count(p => p.IsLoaded));
-        }
-        finally
-        {
-            catalog.Unload();
-        }
+        using var tmp = FolderWith("ThrowingPlugin");
+        AssertOneFailure(tmp, "Register threw InvalidOperationException: simulated failure in Register",
+            (catalog, _) => Assert.Equal(2, catalog.Plugins.Count(p => p.IsLoaded)));
     }
 
     [Fact]
     public void Two_plugins_registering_one_name_the_second_is_refused()
     {
-        using var tmp = new TempDirectory();
-        Install(tmp, "DuplicatePlugin", "Acr.TestPlugins.Duplicate");
-        var catalog = PluginCatalog.Load([DefaultPlugins, tmp.Path]);
-        try
+        using var tmp = FolderWith("DuplicatePlugin");
+        AssertOneFailure(tmp, "'deep-svdd' (already provided by plugin 'Acr.Detectors.DeepSvdd')", (catalog, failed) =>
         {
-            var failed = Assert.Single(catalog.Failures);
             Assert.Equal("Acr.TestPlugins.Duplicate", failed.Name);
-            Assert.Contains("'deep-svdd' (already provided by plugin 'Acr.Detectors.DeepSvdd')", failed.Error);
             Assert.Equal("Deep SVDD (TabDSVDD): MLP with batch norm, learnable centre; score = squared distance to the centre.", catalog.Registry.GetDetector("deep-svdd").Description);
-        }
-        finally
-        {
-            catalog.Unload();
-        }
+        });
     }
 
     [Fact]
     public void An_incompatible_api_version_names_both_versions()
     {
-        using var tmp = new TempDirectory();
-        Install(tmp, "FutureApiPlugin", "Acr.TestPlugins.FutureApi");
-        var catalog = PluginCatalog.Load([DefaultPlugins, tmp.Path]);
-        try
-        {
-            var failed = Assert.Single(catalog.Failures);
-            Assert.Contains($"built against plugin API {PluginApi.Major + 1}.0, but this host provides {PluginApi.Version}", failed.Error);
-        }
-        finally
-        {
-            catalog.Unload();
-        }
+        using var tmp = FolderWith("FutureApiPlugin");
+        AssertOneFailure(tmp, $"built against plugin API {PluginApi.Major + 1}.0, but this host provides {PluginApi.Version}");
     }
 
     [Fact]
     public void Acr_plugins_lists_loaded_and_failed_plugins_and_exits_zero()
     {
-        using var tmp = new TempDirectory();
-        Install(tmp, "SamplePlugin", "knn");
-        Install(tmp, "ThrowingPlugin", "Acr.TestPlugins.Throwing");
+        using var tmp = FolderWith("SamplePlugin", "ThrowingPlugin");
         var r = CliHarness.Run("plugins", "--plugins", tmp.Path);
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("Acr.Samples.KnnDetector 2.0.0.0  plugin API 2.0  loaded", r.Output);
@@ -238,8 +167,7 @@ public class PluginLoadingTests
     [Fact]
     public void A_broken_plugin_does_not_fail_a_command_that_does_not_need_it()
     {
-        using var tmp = new TempDirectory();
-        Install(tmp, "ThrowingPlugin", "Acr.TestPlugins.Throwing");
+        using var tmp = FolderWith("ThrowingPlugin");
         var r = CliHarness.Run("devices", "--plugins", tmp.Path);
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("cpu:0", r.Output);
@@ -249,8 +177,7 @@ public class PluginLoadingTests
     [Fact]
     public void Plugin_directories_also_come_from_ACR_PLUGIN_PATH()
     {
-        using var tmp = new TempDirectory();
-        Install(tmp, "SamplePlugin", "knn");
+        using var tmp = FolderWith("SamplePlugin");
         var previous = Environment.GetEnvironmentVariable(PluginCatalog.PathVariable);
         try
         {
@@ -266,8 +193,7 @@ public class PluginLoadingTests
     [Fact]
     public void Evaluate_runs_with_the_third_party_detector()
     {
-        using var tmp = new TempDirectory();
-        Install(tmp, "SamplePlugin", "knn");
+        using var tmp = FolderWith("SamplePlugin");
         var data = tmp.Write("d.csv", SyntheticCsv.Make(classes: 4, rowsPerClass: 60, features: 5));
         var outDir = tmp.File("eval");
         var r = CliHarness.Run("evaluate", "--plugins", tmp.Path, "--detector", "knn-in-batch", "--option", "k=3",
@@ -287,8 +213,7 @@ public class PluginLoadingTests
     [Fact]
     public void A_model_whose_detector_plugin_is_absent_names_the_detector()
     {
-        using var tmp = new TempDirectory();
-        Install(tmp, "SamplePlugin", "knn");
+        using var tmp = FolderWith("SamplePlugin");
         var data = tmp.Write("d.csv", SyntheticCsv.Make(classes: 4, rowsPerClass: 60, features: 5));
         var model = tmp.File("m.safetensors");
         Assert.Equal(0, CliHarness.Run("train", "--plugins", tmp.Path, "--detector", "knn-in-batch", "--data", data, "--label", "cls", "--out", model, "--quiet").ExitCode);

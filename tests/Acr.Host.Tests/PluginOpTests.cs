@@ -1,4 +1,3 @@
-using System.Reflection;
 using Acr.Compute;
 using Acr.Detectors;
 using Acr.Host.PluginLoading;
@@ -14,14 +13,12 @@ namespace Acr.Host.Tests;
 /// </summary>
 public class PluginOpTests
 {
-    private static string SamplePlugin =>
-        typeof(PluginOpTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "SamplePlugin").Value!;
+    private static string SamplePlugin => TestPlugins.BuiltFolder("SamplePlugin");
 
     [Fact]
     public void The_sample_op_conforms_with_its_cpu_kernel_and_through_the_host_fallback()
     {
-        var catalog = PluginCatalog.Load([.. PluginCatalog.SearchPath(), SamplePlugin]);
-        try
+        TestPlugins.WithCatalog([.. PluginCatalog.SearchPath(), SamplePlugin], catalog =>
         {
             var op = Assert.Single(catalog.Registry.PluginOps, o => o.Name == "knn.scores");
             using var cpu = catalog.Registry.CreateBackend("cpu");
@@ -35,18 +32,13 @@ public class PluginOpTests
             using var queued = new QueuedDeviceBackend();
             Assert.Equal(KernelSupport.ReferenceOnHost, queued.Support(op));
             Assert.True(op.CheckConformance(queued).Passed);
-        }
-        finally
-        {
-            catalog.Unload();
-        }
+        });
     }
 
     [Fact]
     public void A_backend_that_refuses_host_fallback_names_the_op_and_itself()
     {
-        var catalog = PluginCatalog.Load([.. PluginCatalog.SearchPath(), SamplePlugin]);
-        try
+        TestPlugins.WithCatalog([.. PluginCatalog.SearchPath(), SamplePlugin], catalog =>
         {
             var knn = catalog.Registry.GetDetector("knn-in-batch");
             using var strict = new QueuedDeviceBackend(MissingKernelPolicy.Refuse);
@@ -59,11 +51,7 @@ public class PluginOpTests
             var e = Assert.Throws<NotSupportedException>(() => model.Forward(tape, x, ForwardContext.ZeroShot(segments)));
             Assert.Contains("'knn.scores'", e.Message, StringComparison.Ordinal);
             Assert.Contains("'queued-device'", e.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            catalog.Unload();
-        }
+        });
     }
 
     [Fact]

@@ -1,37 +1,34 @@
-using System.CommandLine;
 using Acr.Host.Evaluation;
 
 namespace Acr.Host.Cli;
 
 /// <summary>'acr demo': the zero-shot-by-class protocol on the embedded letter data.</summary>
-internal static class DemoCommand
+internal sealed class DemoCommand : CliCommand
 {
-    public static Command Create(CliContext c)
+    private readonly Option<string> _outDir = new("--out") { Description = "Output folder for the model and reports.", DefaultValueFactory = _ => "acr-demo" };
+    private readonly Option<int> _seeds = new("--seeds") { Description = "Number of seeds.", DefaultValueFactory = _ => 3 };
+    private readonly Option<ulong> _seed = CliOptions.Seed();
+    private readonly Option<bool> _quiet = CliOptions.Quiet();
+    private readonly TrainingOptionSet _training = new();
+    private readonly BackendOptionSet _backend = new();
+
+    public DemoCommand(CliContext context)
+        : base(context, "demo", "Zero-shot by class on the embedded UCI letter data: meta-train on letters A–M, score the unseen N–Z, compare ACR with B1 and B2.")
     {
-        var cmd = new Command("demo", "Zero-shot by class on the embedded UCI letter data: meta-train on letters A–M, score the unseen N–Z, compare ACR with B1 and B2.");
-        var outDir = new Option<string>("--out") { Description = "Output folder for the model and reports.", DefaultValueFactory = _ => "acr-demo" };
-        var seeds = new Option<int>("--seeds") { Description = "Number of seeds.", DefaultValueFactory = _ => 3 };
-        var seed = CliOptions.Seed();
-        var quiet = CliOptions.Quiet();
-        cmd.Add(outDir);
-        cmd.Add(seeds);
-        cmd.Add(seed);
-        cmd.Add(quiet);
-        var training = new TrainingOptionSet(cmd);
-        var backend = new BackendOptionSet(cmd);
-        cmd.SetAction(p =>
+        Add([_outDir, _seeds, _seed, _quiet, .. _training, .. _backend]);
+    }
+
+    protected override int Run(ParseResult parse)
+    {
+        var options = new ZeroShotProtocolOptions
         {
-            var options = new ZeroShotProtocolOptions
-            {
-                Seeds = p.GetValue(seeds),
-                BaseSeed = p.GetValue(seed),
-                Training = training.Read(p),
-                DetectorOptions = training.DetectorOptions(p, c.Registry),
-            };
-            options.Validate();
-            using var b = backend.Create(c, p);
-            return EvaluationRunner.Run(c, EmbeddedDatasets.Letter(), training.DetectorName(p), options, b, p.GetValue(outDir)!, p.GetValue(quiet), "letter");
-        });
-        return cmd;
+            Seeds = parse.GetValue(_seeds),
+            BaseSeed = parse.GetValue(_seed),
+            Training = _training.Read(parse),
+            DetectorOptions = _training.DetectorOptions(parse, Context.Registry),
+        };
+        options.Validate();
+        using var b = _backend.Create(Context, parse);
+        return EvaluationRunner.Run(Context, EmbeddedDatasets.Letter(), _training.DetectorName(parse), options, b, parse.GetValue(_outDir)!, parse.GetValue(_quiet), "letter");
     }
 }

@@ -1,42 +1,36 @@
-using System.CommandLine;
-using Spectre.Console;
-
 namespace Acr.Host.Cli;
 
 /// <summary>'acr devices': every device each backend found, usable or not, and why.</summary>
-internal static class DevicesCommand
+internal sealed class DevicesCommand(CliContext context) : CliCommand(context, "devices", "List every device each backend found, usable or not, and why.")
 {
-    public static Command Create(CliContext c)
+    protected override int Run(ParseResult parse)
     {
-        var cmd = new Command("devices", "List every device each backend found, usable or not, and why.");
-        cmd.SetAction(_ =>
+        var registry = Context.Registry;
+        var console = Context.Console;
+        foreach (var provider in registry.Backends)
         {
-            foreach (var provider in c.Registry.Backends)
+            console.WriteLine($"{provider.Name}: {provider.Description} (from {registry.OwnerOf(provider.Name)})");
+            if (provider.Devices.Count == 0)
             {
-                c.Console.WriteLine($"{provider.Name}: {provider.Description} (from {c.Registry.OwnerOf(provider.Name)})");
-                if (provider.Devices.Count == 0)
-                {
-                    c.Console.WriteLine("  no device found");
-                }
-
-                foreach (var d in provider.Devices)
-                {
-                    c.Console.WriteLine($"  {d.Id}  {d.Name}  {(d.IsUsable ? "usable" : "NOT usable: " + d.Reason)}");
-                    if (d.Properties.Count > 0)
-                    {
-                        c.Console.WriteLine("    " + string.Join(", ", d.Properties.Select(kv => $"{kv.Key}={kv.Value}")));
-                    }
-                }
+                console.WriteLine("  no device found");
             }
 
-            if (c.Registry.Backends.All(b => b.Name == Acr.Compute.ReferenceBackend.BackendName))
+            foreach (var d in provider.Devices)
             {
-                c.Console.WriteLine("No backend plugin loaded (only the scalar reference); run 'acr plugins' to see why.");
-                return 2;
+                console.WriteLine($"  {d.Id}  {d.Name}  {(d.IsUsable ? "usable" : "NOT usable: " + d.Reason)}");
+                if (d.Properties.Count > 0)
+                {
+                    console.WriteLine("    " + string.Join(", ", d.Properties.Select(kv => $"{kv.Key}={kv.Value}")));
+                }
             }
+        }
 
-            return 0;
-        });
-        return cmd;
+        if (registry.Backends.All(b => b.Name == ReferenceBackend.BackendName))
+        {
+            console.WriteLine("No backend plugin loaded (only the scalar reference); run 'acr plugins' to see why.");
+            return 2;
+        }
+
+        return 0;
     }
 }

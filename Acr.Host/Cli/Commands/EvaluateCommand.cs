@@ -1,59 +1,56 @@
-using System.CommandLine;
 using Acr.Host.Evaluation;
 
 namespace Acr.Host.Cli;
 
 /// <summary>'acr evaluate': an evaluation protocol on a labelled CSV file.</summary>
-internal static class EvaluateCommand
+internal sealed class EvaluateCommand : CliCommand
 {
-    public static Command Create(CliContext c)
+    private readonly Option<string> _protocol = new("--protocol") { Description = "Evaluation protocol.", DefaultValueFactory = _ => "zero-shot-by-class" };
+    private readonly Option<string> _outDir = new("--out") { Description = "Output folder.", Required = true };
+    private readonly Option<int> _seeds = new("--seeds") { Description = "Number of seeds.", DefaultValueFactory = _ => 5 };
+    private readonly Option<int> _testDraws = new("--test-draws")
     {
-        var cmd = new Command("evaluate", "Run an evaluation protocol and write metrics.json, scores.csv, model.safetensors and ROC / precision-recall plots (SVG, per π) to --out.");
-        var protocol = new Option<string>("--protocol") { Description = "Evaluation protocol.", DefaultValueFactory = _ => "zero-shot-by-class" };
-        var outDir = new Option<string>("--out") { Description = "Output folder.", Required = true };
-        var seeds = new Option<int>("--seeds") { Description = "Number of seeds.", DefaultValueFactory = _ => 5 };
-        var testDraws = new Option<int>("--test-draws")
+        Description = "Independent draws of the test tasks' anomalies per seed and π, averaged in the metrics (1 = the protocol as written; " +
+            "more average out the luck of a single drawn anomaly at small π without retraining; scores.csv keeps the first draw).",
+        DefaultValueFactory = _ => 1,
+    };
+
+    private readonly Option<ulong> _seed = CliOptions.Seed();
+    private readonly Option<bool> _quiet = CliOptions.Quiet();
+    private readonly Option<string> _contamination = CliOptions.Contamination();
+    private readonly Option<string[]> _trainClasses = CliOptions.TrainClasses();
+    private readonly DataOptionSet _data = new(labelRequired: true);
+    private readonly TrainingOptionSet _training = new();
+    private readonly BackendOptionSet _backend = new();
+
+    public EvaluateCommand(CliContext context)
+        : base(context, "evaluate", "Run an evaluation protocol and write metrics.json, scores.csv, model.safetensors and ROC / precision-recall plots (SVG, per π) to --out.")
+    {
+        Add([_protocol, _outDir, _seeds, _testDraws, _seed, _quiet, _contamination, _trainClasses, .. _data, .. _training, .. _backend]);
+    }
+
+    protected override int Run(ParseResult parse)
+    {
+        var name = parse.GetValue(_protocol)!;
+        if (!string.Equals(name, "zero-shot-by-class", StringComparison.OrdinalIgnoreCase))
         {
-            Description = "Independent draws of the test tasks' anomalies per seed and π, averaged in the metrics (1 = the protocol as written; " +
-                "more average out the luck of a single drawn anomaly at small π without retraining; scores.csv keeps the first draw).",
-            DefaultValueFactory = _ => 1,
-        };
-        var seed = CliOptions.Seed();
-        var quiet = CliOptions.Quiet();
-        var contamination = CliOptions.Contamination();
-        var trainClasses = CliOptions.TrainClasses();
-        foreach (var option in new Option[] { protocol, outDir, seeds, testDraws, seed, quiet, contamination, trainClasses })
-        {
-            cmd.Add(option);
+            throw new AcrUsageException($"Unknown protocol '{name}'. Available: zero-shot-by-class.");
         }
 
-        var data = new DataOptionSet(cmd, labelRequired: true);
-        var training = new TrainingOptionSet(cmd);
-        var backend = new BackendOptionSet(cmd);
-        cmd.SetAction(p =>
+        var classes = CliOptions.SplitList(parse.GetValue(_trainClasses));
+        var options = new ZeroShotProtocolOptions
         {
-            var name = p.GetValue(protocol)!;
-            if (!string.Equals(name, "zero-shot-by-class", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new AcrUsageException($"Unknown protocol '{name}'. Available: zero-shot-by-class.");
-            }
-
-            var classes = CliOptions.SplitList(p.GetValue(trainClasses));
-            var options = new ZeroShotProtocolOptions
-            {
-                Seeds = p.GetValue(seeds),
-                TestDraws = p.GetValue(testDraws),
-                BaseSeed = p.GetValue(seed),
-                Contaminations = CliOptions.ParseContamination(p.GetValue(contamination)!),
-                Training = training.Read(p),
-                DetectorOptions = training.DetectorOptions(p, c.Registry),
-                TrainClasses = classes.Length > 0 ? classes : null,
-            };
-            options.Validate();
-            var table = data.Read(p);
-            using var b = backend.Create(c, p);
-            return EvaluationRunner.Run(c, table, training.DetectorName(p), options, b, p.GetValue(outDir)!, p.GetValue(quiet), Path.GetFileName(table.Source));
-        });
-        return cmd;
+            Seeds = parse.GetValue(_seeds),
+            TestDraws = parse.GetValue(_testDraws),
+            BaseSeed = parse.GetValue(_seed),
+            Contaminations = CliOptions.ParseContamination(parse.GetValue(_contamination)!),
+            Training = _training.Read(parse),
+            DetectorOptions = _training.DetectorOptions(parse, Context.Registry),
+            TrainClasses = classes.Length > 0 ? classes : null,
+        };
+        options.Validate();
+        var table = _data.Read(parse);
+        using var b = _backend.Create(Context, parse);
+        return EvaluationRunner.Run(Context, table, _training.DetectorName(parse), options, b, parse.GetValue(_outDir)!, parse.GetValue(_quiet), Path.GetFileName(table.Source));
     }
 }

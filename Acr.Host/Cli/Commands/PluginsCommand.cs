@@ -1,51 +1,47 @@
-using System.CommandLine;
 using Acr.Plugins;
-using Spectre.Console;
+
 namespace Acr.Host.Cli;
 
 /// <summary>
 /// 'acr plugins': every plugin found, its version and API version, what it registers, its folder, and why any
 /// failed; for each op a plugin brings, how every backend runs it (a kernel, the reference on the host, or refused).
 /// </summary>
-internal static class PluginsCommand
+internal sealed class PluginsCommand(CliContext context)
+    : CliCommand(context, "plugins", "List every plugin found: version, plugin API, what it registers, folder; and for each that failed, the reason.")
 {
-    public static Command Create(CliContext c)
+    protected override int Run(ParseResult parse)
     {
-        var cmd = new Command("plugins", "List every plugin found: version, plugin API, what it registers, folder; and for each that failed, the reason.");
-        cmd.SetAction(_ =>
+        var catalog = Context.Catalog;
+        var console = Context.Console;
+        console.WriteLine($"plugin API {PluginApi.Version}; searched: {string.Join(", ", catalog.SearchedDirectories)}");
+        if (catalog.Plugins.Count == 0)
         {
-            var catalog = c.Catalog;
-            c.Console.WriteLine($"plugin API {PluginApi.Version}; searched: {string.Join(", ", catalog.SearchedDirectories)}");
-            if (catalog.Plugins.Count == 0)
-            {
-                c.Console.WriteLine("No plugins found. Build the host (dotnet build) so plugins/ sits beside acr, or pass --plugins DIR.");
-                return 0;
-            }
-
-            foreach (var p in catalog.Plugins)
-            {
-                var registers = string.Join(", ", p.Detectors.Select(d => $"detector {d}").Concat(p.Backends.Select(b => $"backend {b}")).Concat(p.Ops.Select(o => $"op {o}")));
-                c.Console.WriteLine();
-                c.Console.WriteLine($"{p.Name} {p.Version ?? "(version unknown)"}  plugin API {p.ApiVersion ?? "?"}  {(p.IsLoaded ? "loaded" : "FAILED")}");
-                c.Console.WriteLine($"  folder:    {p.Folder}");
-                if (p.IsLoaded)
-                {
-                    c.Console.WriteLine($"  registers: {(registers.Length > 0 ? registers : "nothing")}");
-                    foreach (var op in catalog.Registry.PluginOps.Where(o => p.Ops.Contains(o.Name, StringComparer.Ordinal)))
-                    {
-                        var support = catalog.Registry.Backends.Select(b => $"{b.Name}: {Describe(catalog.Registry.SupportOf(op, b))}");
-                        c.Console.WriteLine($"  op {op.Name}: {string.Join("; ", support)}");
-                    }
-                }
-                else
-                {
-                    c.Console.WriteLine($"  reason:    {p.Error}");
-                }
-            }
-
+            console.WriteLine("No plugins found. Build the host (dotnet build) so plugins/ sits beside acr, or pass --plugins DIR.");
             return 0;
-        });
-        return cmd;
+        }
+
+        foreach (var p in catalog.Plugins)
+        {
+            var registers = string.Join(", ", p.Detectors.Select(d => $"detector {d}").Concat(p.Backends.Select(b => $"backend {b}")).Concat(p.Ops.Select(o => $"op {o}")));
+            console.WriteLine();
+            console.WriteLine($"{p.Name} {p.Version ?? "(version unknown)"}  plugin API {p.ApiVersion ?? "?"}  {(p.IsLoaded ? "loaded" : "FAILED")}");
+            console.WriteLine($"  folder:    {p.Folder}");
+            if (p.IsLoaded)
+            {
+                console.WriteLine($"  registers: {(registers.Length > 0 ? registers : "nothing")}");
+                foreach (var op in catalog.Registry.PluginOps.Where(o => p.Ops.Contains(o.Name, StringComparer.Ordinal)))
+                {
+                    var support = catalog.Registry.Backends.Select(b => $"{b.Name}: {Describe(catalog.Registry.SupportOf(op, b))}");
+                    console.WriteLine($"  op {op.Name}: {string.Join("; ", support)}");
+                }
+            }
+            else
+            {
+                console.WriteLine($"  reason:    {p.Error}");
+            }
+        }
+
+        return 0;
     }
 
     private static string Describe(KernelSupport support) => support switch

@@ -1,56 +1,53 @@
-using System.CommandLine;
+using Acr.Host.Composition;
 using Acr.Host.Training;
-using Spectre.Console;
 
 namespace Acr.Host.Cli;
 
 /// <summary>'acr train': meta-train a detector on the distributions of a CSV file and save the model.</summary>
-internal static class TrainCommand
+internal sealed class TrainCommand : CliCommand
 {
-    public static Command Create(CliContext c)
+    private readonly Option<string> _outFile = new("--out") { Description = "Model file to write (.safetensors).", Required = true };
+    private readonly Option<ulong> _seed = CliOptions.Seed();
+    private readonly Option<bool> _quiet = CliOptions.Quiet();
+    private readonly Option<string[]> _trainClasses = CliOptions.TrainClasses();
+    private readonly DataOptionSet _data = new(labelRequired: false);
+    private readonly TrainingOptionSet _training = new();
+    private readonly BackendOptionSet _backend = new();
+
+    public TrainCommand(CliContext context)
+        : base(context, "train", "Meta-train a detector on the distributions (classes of --label, or groups of --group) of a CSV file and save the model.")
     {
-        var cmd = new Command("train", "Meta-train a detector on the distributions (classes of --label, or groups of --group) of a CSV file and save the model.");
-        var outFile = new Option<string>("--out") { Description = "Model file to write (.safetensors).", Required = true };
-        var seed = CliOptions.Seed();
-        var quiet = CliOptions.Quiet();
-        var trainClasses = CliOptions.TrainClasses();
-        cmd.Add(outFile);
-        cmd.Add(seed);
-        cmd.Add(quiet);
-        cmd.Add(trainClasses);
-        var data = new DataOptionSet(cmd, labelRequired: false);
-        var training = new TrainingOptionSet(cmd);
-        var backend = new BackendOptionSet(cmd);
-        cmd.SetAction(p =>
+        Add([_outFile, _seed, _quiet, _trainClasses, .. _data, .. _training, .. _backend]);
+    }
+
+    protected override int Run(ParseResult parse)
+    {
+        var path = parse.GetValue(_outFile)!;
+        OutputPaths.CheckFile(path);
+        var classes = CliOptions.SplitList(parse.GetValue(_trainClasses));
+        var request = new TrainingRequest
         {
-            var path = p.GetValue(outFile)!;
-            OutputPaths.CheckFile(path);
-            var classes = CliOptions.SplitList(p.GetValue(trainClasses));
-            var request = new TrainingRequest
-            {
-                Detector = training.DetectorName(p),
-                DetectorOptions = training.UserDetectorOptions(p),
-                TrainClasses = classes.Length > 0 ? classes : null,
-                Seed = p.GetValue(seed),
-                Training = training.Read(p),
-            };
-            ValidateEarly(request, c);
-            var table = data.Read(p);
-            using var b = backend.Create(c, p);
-            using var model = new TrainingDisplay(c.Console, p.GetValue(quiet)).Run("train", 1, request.Training.Iterations,
-                report => new ModelTrainer(c.Registry).Train(table, request, b, pr => report(0, pr), c.Cancellation));
-            model.Save(path);
-            var losses = model.TrainingLosses;
-            c.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"trained on {model.Config.TrainClasses.Count} distributions ({table.Rows} rows, {table.Columns} features); {(losses.Count > 0 ? $"final loss {losses[^1]:G5}" : "the detector has no trainable parameters")}"));
-            c.Console.WriteLine($"model: {path}");
-            return 0;
-        });
-        return cmd;
+            Detector = _training.DetectorName(parse),
+            DetectorOptions = _training.UserDetectorOptions(parse),
+            TrainClasses = classes.Length > 0 ? classes : null,
+            Seed = parse.GetValue(_seed),
+            Training = _training.Read(parse),
+        };
+        ValidateEarly(request);
+        var table = _data.Read(parse);
+        using var b = _backend.Create(Context, parse);
+        using var model = new TrainingDisplay(Context.Console, parse.GetValue(_quiet)).Run("train", 1, request.Training.Iterations,
+            report => new ModelTrainer(Context.Registry).Train(table, request, b, pr => report(0, pr), Context.Cancellation));
+        model.Save(path);
+        var losses = model.TrainingLosses;
+        Context.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"trained on {model.Config.TrainClasses.Count} distributions ({table.Rows} rows, {table.Columns} features); {(losses.Count > 0 ? $"final loss {losses[^1]:G5}" : "the detector has no trainable parameters")}"));
+        Context.Console.WriteLine($"model: {path}");
+        return 0;
     }
 
     /// <summary>Settings and detector options are refused before the data is read.</summary>
-    private static void ValidateEarly(TrainingRequest request, CliContext c)
+    private void ValidateEarly(TrainingRequest request)
     {
         try
         {
@@ -61,6 +58,6 @@ internal static class TrainCommand
             throw new AcrUsageException(e.Message, e);
         }
 
-        Composition.DetectorOptionResolver.Resolve(c.Registry.GetDetector(request.Detector), request.DetectorOptions);
+        DetectorOptionResolver.Resolve(Context.Registry.GetDetector(request.Detector), request.DetectorOptions);
     }
 }
