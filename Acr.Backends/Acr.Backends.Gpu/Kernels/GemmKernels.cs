@@ -1,0 +1,168 @@
+namespace Acr.Backends.Gpu.Kernels;
+
+/// <summary>
+/// The tiled GEMM behind <c>gemm</c>, <c>linear</c> and <c>batched-gemm</c>:
+/// <c>C_z = α·Σ_{b∈batches(z)} op(A_b)·op(B_b) + β·C_z (+ bias)</c>. A group of TX×TY threads computes a
+/// (4·TY)×(4·TX) tile of C, each thread a 4×4 block held in registers (rows ty + r·TY, columns tx + c·TX, so neighbouring
+/// threads read neighbouring shared-memory words). K advances in tiles of <see cref="GemmShape.KTile"/>: the group stages
+/// op(A) and op(B) tiles in dynamic shared memory (zero-padded at the ragged edges, loads walking the stored matrix's
+/// contiguous dimension for every transpose), synchronises, and accumulates. Every element of C is one float sum over
+/// b then k in ascending order, whatever the tile or group size: results are deterministic and, because the product is
+/// rounded before the bias is added, <c>linear</c> equals <c>gemm</c> followed by <c>add-row-vector</c> bit for bit.
+/// </summary>
+internal static class GemmKernels
+{
+    /// <summary>The kernel (grid: column tiles × row tiles × C batches; group: TX×TY).</summary>
+    public static void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, GemmShape p)
+    {
+        var shared = SharedMemory.GetDynamic<float>();
+        int tx = Group.IdxX, ty = Group.IdxY;
+        int groupX = Group.DimX, groupY = Group.DimY;
+        int threads = groupX * groupY;
+        int tid = (ty * groupX) + tx;
+        int tileM = 4 * groupY, tileN = 4 * groupX, kTile = p.KTile;
+        int row0 = Grid.IdxY * tileM, col0 = Grid.IdxX * tileN;
+        int z = Grid.IdxZ;
+        int m = p.M, n = p.N, k = p.K;
+        int bOffset = kTile * tileM;
+
+        float c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+        float c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+        float c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+        float c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+
+        int firstBatch = p.SumBatches != 0 ? 0 : z;
+        int endBatch = p.SumBatches != 0 ? p.Count : z + 1;
+        for (int batch = firstBatch; batch < endBatch; batch++)
+        {
+            int aBase = batch * p.StrideA, bBase = batch * p.StrideB;
+            for (int k0 = 0; k0 < k; k0 += kTile)
+            {
+                for (int e = tid; e < kTile * tileM; e += threads)
+                {
+                    int mm, kk;
+                    if (p.TransposeA != 0)
+                    {
+                        mm = e % tileM;
+                        kk = e / tileM;
+                    }
+                    else
+                    {
+                        kk = e % kTile;
+                        mm = e / kTile;
+                    }
+
+                    int gm = row0 + mm, gk = k0 + kk;
+                    float v = 0f;
+                    if (gm < m && gk < k)
+                    {
+                        v = p.TransposeA != 0 ? a[aBase + (gk * m) + gm] : a[aBase + (gm * k) + gk];
+                    }
+
+                    shared[(kk * tileM) + mm] = v;
+                }
+
+                for (int e = tid; e < kTile * tileN; e += threads)
+                {
+                    int nn, kk;
+                    if (p.TransposeB != 0)
+                    {
+                        kk = e % kTile;
+                        nn = e / kTile;
+                    }
+                    else
+                    {
+                        nn = e % tileN;
+                        kk = e / tileN;
+                    }
+
+                    int gn = col0 + nn, gk = k0 + kk;
+                    float v = 0f;
+                    if (gn < n && gk < k)
+                    {
+                        v = p.TransposeB != 0 ? b[bBase + (gn * k) + gk] : b[bBase + (gk * n) + gn];
+                    }
+
+                    shared[bOffset + (kk * tileN) + nn] = v;
+                }
+
+                Group.Barrier();
+                int kEnd = Math.Min(kTile, k - k0);
+                for (int kk = 0; kk < kEnd; kk++)
+                {
+                    int ar = (kk * tileM) + ty, br = bOffset + (kk * tileN) + tx;
+                    float a0 = shared[ar], a1 = shared[ar + groupY], a2 = shared[ar + (2 * groupY)], a3 = shared[ar + (3 * groupY)];
+                    float b0 = shared[br], b1 = shared[br + groupX], b2 = shared[br + (2 * groupX)], b3 = shared[br + (3 * groupX)];
+                    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+                    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+                    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+                    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+                }
+
+                Group.Barrier();
+            }
+        }
+
+        int cBase = z * p.StrideC;
+        int r0 = row0 + ty, q0 = col0 + tx;
+        Store(c, bias, p, cBase, r0, q0, groupX, c00, c01, c02, c03);
+        Store(c, bias, p, cBase, r0 + groupY, q0, groupX, c10, c11, c12, c13);
+        Store(c, bias, p, cBase, r0 + (2 * groupY), q0, groupX, c20, c21, c22, c23);
+        Store(c, bias, p, cBase, r0 + (3 * groupY), q0, groupX, c30, c31, c32, c33);
+    }
+
+    /// <summary>Writes one thread's four outputs of one row (columns col, col + step, …) through the epilogue.</summary>
+    private static void Store(ArrayView<float> c, ArrayView<float> bias, GemmShape p, int cBase, int row, int col, int step, float v0, float v1, float v2, float v3)
+    {
+        if (row >= p.M)
+        {
+            return;
+        }
+
+        int at = cBase + (row * p.N);
+        Epilogue(c, bias, p, at, col, v0);
+        Epilogue(c, bias, p, at, col + step, v1);
+        Epilogue(c, bias, p, at, col + (2 * step), v2);
+        Epilogue(c, bias, p, at, col + (3 * step), v3);
+    }
+
+    /// <summary>c = α·acc (+ β·c when β ≠ 0; C is not read otherwise) (+ bias[col], after rounding).</summary>
+    private static void Epilogue(ArrayView<float> c, ArrayView<float> bias, GemmShape p, int rowStart, int col, float acc)
+    {
+        if (col >= p.N)
+        {
+            return;
+        }
+
+        float v = p.Alpha * acc;
+        if (p.Beta != 0)
+        {
+            v += p.Beta * c[rowStart + col];
+        }
+
+        if (p.HasBias != 0)
+        {
+            v += bias[col];
+        }
+
+        c[rowStart + col] = v;
+    }
+}
+
+/// <summary>The scalars of <see cref="GemmKernels.Gemm"/>.</summary>
+/// <param name="M">Rows of op(A) and C.</param>
+/// <param name="N">Columns of op(B) and C.</param>
+/// <param name="K">The inner dimension.</param>
+/// <param name="TransposeA">1 when A is stored K×M.</param>
+/// <param name="TransposeB">1 when B is stored N×K.</param>
+/// <param name="Alpha">Scale of the product.</param>
+/// <param name="Beta">Scale of the old C (0: C is not read).</param>
+/// <param name="StrideA">Elements between A matrices (0 broadcasts one).</param>
+/// <param name="StrideB">Elements between B matrices (0 broadcasts one).</param>
+/// <param name="StrideC">Elements between C matrices.</param>
+/// <param name="Count">The batch count.</param>
+/// <param name="SumBatches">1 when one C receives the sum over the batch.</param>
+/// <param name="HasBias">1 to add bias[column] after rounding the product.</param>
+/// <param name="KTile">The K tile staged in shared memory.</param>
+internal readonly record struct GemmShape(int M, int N, int K, int TransposeA, int TransposeB, float Alpha, float Beta,
+    int StrideA, int StrideB, int StrideC, int Count, int SumBatches, int HasBias, int KTile);
