@@ -40,16 +40,7 @@ public abstract class ComputeOp
     /// <summary>Checks the op on <paramref name="backend"/> against the scalar reference, sample by sample.</summary>
     /// <param name="backend">The backend under test.</param>
     /// <returns>One report: how many samples ran and what failed.</returns>
-    public OpConformanceReport CheckConformance(ComputeBackend backend) => CheckConformance(backend, long.MaxValue);
-
-    /// <summary>
-    /// Checks the op on <paramref name="backend"/> against the scalar reference on the samples whose tensors hold at most
-    /// <paramref name="maxSampleElements"/> elements in all, skipping the larger ones (for slow backends, e.g. a simulator).
-    /// </summary>
-    /// <param name="backend">The backend under test.</param>
-    /// <param name="maxSampleElements">The most elements, summed over a sample's tensors, of a sample that runs.</param>
-    /// <returns>One report: how many samples ran, how many were skipped, and what failed.</returns>
-    public abstract OpConformanceReport CheckConformance(ComputeBackend backend, long maxSampleElements);
+    public abstract OpConformanceReport CheckConformance(ComputeBackend backend);
 
     /// <summary>Every op singleton (public static <c>Instance</c> property of a <see cref="ComputeOp"/> subclass) in <paramref name="assembly"/>, by name.</summary>
     /// <param name="assembly">The assembly to search.</param>
@@ -101,21 +92,14 @@ public abstract class ComputeOp<TArgs> : ComputeOp
     protected abstract IEnumerable<OpSample<TArgs>> Samples();
 
     /// <inheritdoc />
-    public sealed override OpConformanceReport CheckConformance(ComputeBackend backend, long maxSampleElements)
+    public sealed override OpConformanceReport CheckConformance(ComputeBackend backend)
     {
         ArgumentNullException.ThrowIfNull(backend);
         using var reference = new ReferenceBackend();
         var failures = new List<string>();
         var count = 0;
-        var skipped = 0;
         foreach (var sample in Samples())
         {
-            if (sample.Elements > maxSampleElements)
-            {
-                skipped++;
-                continue;
-            }
-
             count++;
             var failure = sample.Check(this, backend, reference);
             if (failure is not null)
@@ -128,7 +112,7 @@ public abstract class ComputeOp<TArgs> : ComputeOp
             }
         }
 
-        return new OpConformanceReport(Name, backend.Name, count, failures) { Skipped = skipped };
+        return new OpConformanceReport(Name, backend.Name, count, failures);
     }
 }
 
@@ -159,16 +143,13 @@ public abstract class ComputeOp<TSelf, TArgs> : ComputeOp<TArgs>
     internal sealed override int Id => TypeId;
 }
 
-/// <summary>The result of <see cref="ComputeOp.CheckConformance(ComputeBackend)"/>.</summary>
+/// <summary>The result of <see cref="ComputeOp.CheckConformance"/>.</summary>
 /// <param name="Op">The op.</param>
 /// <param name="Backend">The backend checked.</param>
 /// <param name="Samples">Samples run.</param>
 /// <param name="Failures">What differed from the reference (empty when the kernel conforms; at most the first five).</param>
 public sealed record OpConformanceReport(string Op, string Backend, int Samples, IReadOnlyList<string> Failures)
 {
-    /// <summary>Samples not run because they exceeded the size limit of <see cref="ComputeOp.CheckConformance(ComputeBackend, long)"/>.</summary>
-    public int Skipped { get; init; }
-
     /// <summary>Whether every sample matched the reference.</summary>
     public bool Passed => Failures.Count == 0 && Samples > 0;
 }

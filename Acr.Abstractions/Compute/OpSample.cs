@@ -35,9 +35,6 @@ public sealed class OpSample<TArgs>(string name, IReadOnlyList<SampleTensor> ten
     /// </summary>
     public Func<IReadOnlyList<SampleTensor>, int, double[]?>? Bounds { get; init; }
 
-    /// <summary>Elements over all the sample's tensors (its size, for <see cref="ComputeOp.CheckConformance(ComputeBackend, long)"/>).</summary>
-    internal long Elements => Tensors.Sum(t => (long)t.Shape.Length);
-
     /// <summary>Runs the sample on both backends and compares; null when they agree, else what differed.</summary>
     internal string? Check(ComputeOp<TArgs> op, ComputeBackend backend, ComputeBackend reference)
     {
