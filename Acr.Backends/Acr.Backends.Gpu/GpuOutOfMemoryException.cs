@@ -46,7 +46,11 @@ public sealed class GpuOutOfMemoryException : Exception
     /// <summary>The bytes still free when the request failed.</summary>
     public long FreeBytes { get; }
 
-    private static string Format(long bytes) => bytes >= 1 << 20
-        ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1 << 20):F1} MiB")
-        : string.Create(CultureInfo.InvariantCulture, $"{bytes} bytes");
+    private static string Format(long bytes) => bytes switch
+    {
+        >= 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):F2} GiB"),
+        >= 1L << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 20):F1} MiB"),
+        >= 1L << 10 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 10):F1} KiB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes} bytes"),
+    };
 }

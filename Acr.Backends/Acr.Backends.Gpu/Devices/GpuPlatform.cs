@@ -101,14 +101,14 @@ internal sealed class GpuPlatform
 
     private Probe DiscoverCuda()
     {
-        if (NativeDrivers.TryLoadAny(NativeDrivers.CudaLibraries) is null)
+        if (NativeDrivers.TryLoadAny(NativeDrivers.CudaLibraries) is not { } library)
         {
             return Unavailable("CUDA driver", $"no CUDA driver ({NativeDrivers.CudaLibraries[0]} not found)");
         }
 
         if (!CudaAPI.CurrentAPI.IsSupported)
         {
-            return Unavailable("CUDA driver", $"ILGPU cannot use the CUDA driver it loaded{ResolverNote()}");
+            return Unavailable("CUDA driver", $"the CUDA driver ({library}) did not initialise: no GPU visible to this process, or the driver library does not match the kernel module{ResolverNote()}");
         }
 
         var count = 0;
@@ -162,14 +162,15 @@ internal sealed class GpuPlatform
 
     private Probe DiscoverOpenCL()
     {
-        if (NativeDrivers.TryLoadAny(NativeDrivers.OpenClLibraries) is null)
+        if (NativeDrivers.TryLoadAny(NativeDrivers.OpenClLibraries) is not { } library)
         {
             return Unavailable("OpenCL", $"no OpenCL ICD loader ({NativeDrivers.OpenClLibraries[0]} not found)");
         }
 
         if (!CLAPI.CurrentAPI.IsSupported)
         {
-            return Unavailable("OpenCL", $"ILGPU cannot use the OpenCL library it loaded{ResolverNote()}");
+            // The ICD loader answers but finds no platform: no vendor driver is registered.
+            return Unavailable("OpenCL", $"the OpenCL ICD loader ({library}) found no OpenCL platform: no driver is installed ({NativeDrivers.OpenClVendorsNote()}){ResolverNote()}");
         }
 
         Context context;

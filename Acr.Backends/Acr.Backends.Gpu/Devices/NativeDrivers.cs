@@ -71,6 +71,25 @@ internal static class NativeDrivers
         return null;
     }
 
+    /// <summary>What the OpenCL vendor registry holds, for messages: the number of <c>.icd</c> files in <c>/etc/OpenCL/vendors</c>.</summary>
+    public static string OpenClVendorsNote()
+    {
+        const string vendors = "/etc/OpenCL/vendors";
+        try
+        {
+            var count = Directory.Exists(vendors) ? Directory.GetFiles(vendors, "*.icd").Length : 0;
+            return count == 0 ? $"{vendors} lists none; e.g. install pocl-opencl-icd" : $"{vendors} lists {count}, none of which loaded";
+        }
+        catch (IOException)
+        {
+            return $"{vendors} is unreadable";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return $"{vendors} is unreadable";
+        }
+    }
+
     private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
     {
         string[]? candidates = libraryName switch
