@@ -129,7 +129,7 @@ public class PluginLoadingTests
     {
         using var tmp = FolderWith("ThrowingPlugin");
         AssertOneFailure(tmp, "Register threw InvalidOperationException: simulated failure in Register",
-            (catalog, _) => Assert.Equal(2, catalog.Plugins.Count(p => p.IsLoaded)));
+            (catalog, _) => Assert.Equal(3, catalog.Plugins.Count(p => p.IsLoaded))); // the built-in cpu, gpu and deep-svdd plugins
     }
 
     [Fact]
@@ -158,7 +158,8 @@ public class PluginLoadingTests
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("Acr.Samples.KnnDetector 2.0.0.0  plugin API 2.0  loaded", r.Output);
         Assert.Contains("registers: detector knn-in-batch, op knn.scores", r.Output);
-        Assert.Contains("op knn.scores: cpu: kernel; reference: reference on the host (correct, slow)", r.Output);
+        Assert.Contains("op knn.scores: cpu: kernel; ", r.Output);
+        Assert.Contains("; reference: reference on the host (correct, slow)", r.Output);
         Assert.Contains("registers: backend cpu", r.Output);
         Assert.Contains("Acr.TestPlugins.Throwing", r.Output);
         Assert.Contains("simulated failure in Register", r.Output);
