@@ -200,6 +200,7 @@ internal sealed class GpuPlatform
             properties["deviceVersion"] = d.DeviceVersion.ToString();
             properties["openclC"] = d.CLStdVersion.ToString();
             properties["genericAddressSpace"] = d.Capabilities.GenericAddressSpace ? "yes" : "no";
+            properties["fp64"] = d.Capabilities.Float64 ? "yes" : "no";
             string? reason = null;
             if (d.CLStdVersion < CLCVersion.CL20)
             {
@@ -208,6 +209,10 @@ internal sealed class GpuPlatform
             else if (!d.Capabilities.GenericAddressSpace)
             {
                 reason = "OpenCL without generic address space (ILGPU needs OpenCL 2.0, or 3.0 with generic address space)";
+            }
+            else if (!d.Capabilities.Float64)
+            {
+                reason = "no double precision (cl_khr_fp64): the backend's reductions accumulate in double";
             }
 
             properties["ilgpu"] = reason is null ? "supported" : "refused: " + reason;
