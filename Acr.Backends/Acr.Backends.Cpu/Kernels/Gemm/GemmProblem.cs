@@ -3,6 +3,33 @@ namespace Acr.Backends.Cpu.Kernels.Gemm;
 /// <summary>One GEMM call, <c>C = alpha·op(A)·op(B) + beta·C</c>, in pointer form.</summary>
 internal unsafe struct GemmProblem
 {
+    /// <summary>Describes <c>C = alpha·op(A)·op(B) + beta·C (+ bias)</c>; the parameters in BLAS sgemm order.</summary>
+    /// <param name="transposeA">Whether op(A) = Aᵀ.</param>
+    /// <param name="transposeB">Whether op(B) = Bᵀ.</param>
+    /// <param name="m">Rows of op(A) and C.</param>
+    /// <param name="n">Columns of op(B) and C.</param>
+    /// <param name="k">Inner dimension.</param>
+    /// <param name="alpha">Scale of the product.</param>
+    /// <param name="a">A as stored.</param>
+    /// <param name="b">B as stored.</param>
+    /// <param name="beta">Scale of the old C (0: C is not read).</param>
+    /// <param name="c">C, M×N row-major.</param>
+    /// <param name="bias">Optional row vector added to every row of C (see <see cref="Bias"/>), or null.</param>
+    public GemmProblem(bool transposeA, bool transposeB, int m, int n, int k, float alpha, float* a, float* b, float beta, float* c, float* bias = null)
+    {
+        TransposeA = transposeA;
+        TransposeB = transposeB;
+        M = m;
+        N = n;
+        K = k;
+        Alpha = alpha;
+        A = a;
+        B = b;
+        Beta = beta;
+        C = c;
+        Bias = bias;
+    }
+
     /// <summary>A as stored (M×K, or K×M when <see cref="TransposeA"/>).</summary>
     public float* A;
 
