@@ -13,7 +13,7 @@ internal static unsafe class Adam
     public static void Update(WorkerPool pool, float* p, float* g, float* m, float* v, int n, AdamStep step)
     {
         var c = new Constants(step);
-        var task = new AdamTask { C = c, P = p, G = g, M = m, V = v, Length = n };
+        var task = new AdamTask(c, p, g, m, v, n);
         if (n < ElementWiseDriver.ParallelThreshold || pool.Threads == 1)
         {
             Apply(c, p, g, m, v, n);
@@ -112,20 +112,14 @@ internal static unsafe class Adam
         }
     }
 
-    private struct AdamTask : IParallelTask
+    /// <summary>Chunk <c>index</c> of the parameters (see <see cref="ElementWiseDriver.Chunk"/>).</summary>
+    private readonly struct AdamTask(Constants c, float* p, float* g, float* m, float* v, int length) : IParallelTask
     {
-        public Constants C;
-        public float* P;
-        public float* G;
-        public float* M;
-        public float* V;
-        public int Length;
-
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Execute(int index, int worker)
+        public void Execute(int index, int worker)
         {
-            var (s, n) = ElementWiseDriver.Chunk(index, Length);
-            Apply(C, P + s, G + s, M + s, V + s, n);
+            var (s, n) = ElementWiseDriver.Chunk(index, length);
+            Apply(c, p + s, g + s, m + s, v + s, n);
         }
     }
 }

@@ -11,7 +11,7 @@ internal static unsafe class Distance
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RowSquaredDistance(WorkerPool pool, float* z, float* center, float* distance, int rows, int columns)
     {
-        var task = new ForwardTask { Z = z, Center = center, Distance = distance, Rows = rows, Columns = columns };
+        var task = new ForwardTask(z, center, distance, rows, columns);
         pool.Run(ref task, Reductions.ChunkCount(rows), parallel: (long)rows * columns >= ElementWiseDriver.ParallelThreshold);
     }
 
@@ -24,17 +24,7 @@ internal static unsafe class Distance
         float* dz, bool accumulateZ, float* dCenter, bool accumulateCenter, double* partials)
     {
         var chunks = Reductions.ChunkCount(rows);
-        var task = new BackwardTask
-        {
-            Z = z,
-            Center = center,
-            Gradient = gradient,
-            Dz = dz,
-            AccumulateZ = accumulateZ,
-            Partials = partials,
-            Rows = rows,
-            Columns = columns,
-        };
+        var task = new BackwardTask(z, center, gradient, dz, accumulateZ, partials, rows, columns);
         pool.Run(ref task, chunks, parallel: (long)rows * columns >= ElementWiseDriver.ParallelThreshold);
 
         for (var j = 0; j < columns; j++)
@@ -111,46 +101,34 @@ internal static unsafe class Distance
         return total;
     }
 
-    private struct ForwardTask : IParallelTask
+    /// <summary>The distances of one chunk of rows.</summary>
+    private readonly struct ForwardTask(float* z, float* center, float* distance, int rows, int columns) : IParallelTask
     {
-        public float* Z;
-        public float* Center;
-        public float* Distance;
-        public int Rows;
-        public int Columns;
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
+        public void Execute(int index, int worker)
         {
-            var end = Math.Min(Rows, (index + 1) * Reductions.RowsPerChunk);
+            var end = Math.Min(rows, (index + 1) * Reductions.RowsPerChunk);
             for (var i = index * Reductions.RowsPerChunk; i < end; i++)
             {
-                Distance[i] = (float)SquaredDistance(Z + ((nint)i * Columns), Center, Columns);
+                distance[i] = (float)SquaredDistance(z + ((nint)i * columns), center, columns);
             }
         }
     }
 
-    private struct BackwardTask : IParallelTask
+    /// <summary>dz for one chunk of rows, and the chunk's partial sums of the centre gradient (row <c>index</c> of <paramref name="partials"/>).</summary>
+    private readonly struct BackwardTask(float* z, float* center, float* gradient, float* dz, bool accumulateZ, double* partials, int rows, int columns)
+        : IParallelTask
     {
-        public float* Z;
-        public float* Center;
-        public float* Gradient;
-        public float* Dz;
-        public bool AccumulateZ;
-        public double* Partials;
-        public int Rows;
-        public int Columns;
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
+        public void Execute(int index, int worker)
         {
-            var acc = Partials + ((nint)index * Columns);
-            Reductions.Clear(acc, Columns);
-            var end = Math.Min(Rows, (index + 1) * Reductions.RowsPerChunk);
+            var acc = partials + ((nint)index * columns);
+            Reductions.Clear(acc, columns);
+            var end = Math.Min(rows, (index + 1) * Reductions.RowsPerChunk);
             for (var i = index * Reductions.RowsPerChunk; i < end; i++)
             {
-                var offset = (nint)i * Columns;
-                Row(Z + offset, Center, 2.0 * Gradient[i], Dz + offset, AccumulateZ, acc, Columns);
+                var offset = (nint)i * columns;
+                Row(z + offset, center, 2.0 * gradient[i], dz + offset, accumulateZ, acc, columns);
             }
         }
 

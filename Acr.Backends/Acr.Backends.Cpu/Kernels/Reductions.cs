@@ -21,7 +21,7 @@ internal static unsafe class Reductions
     public static void ColumnSum(WorkerPool pool, float* x, int rows, int columns, float* y, bool accumulate, double* partials)
     {
         var chunks = ChunkCount(rows);
-        var task = new ColumnSumTask { X = x, Rows = rows, Columns = columns, Partials = partials };
+        var task = new ColumnSumTask(x, rows, columns, partials);
         pool.Run(ref task, chunks, parallel: (long)rows * columns >= ElementWiseDriver.ParallelThreshold);
 
         for (var j = 0; j < columns; j++)
@@ -152,21 +152,17 @@ internal static unsafe class Reductions
     /// <summary>Sets <paramref name="n"/> doubles to zero.</summary>
     public static void Clear(double* p, int n) => new Span<double>(p, n).Clear();
 
-    private struct ColumnSumTask : IParallelTask
+    /// <summary>The column sums of row chunk <c>index</c>, into row <c>index</c> of <paramref name="partials"/>.</summary>
+    private readonly struct ColumnSumTask(float* x, int rows, int columns, double* partials) : IParallelTask
     {
-        public float* X;
-        public int Rows;
-        public int Columns;
-        public double* Partials;
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
+        public void Execute(int index, int worker)
         {
-            var acc = Partials + ((nint)index * Columns);
-            Clear(acc, Columns);
+            var acc = partials + ((nint)index * columns);
+            Clear(acc, columns);
             var start = index * RowsPerChunk;
-            var end = Math.Min(Rows, start + RowsPerChunk);
-            AccumulateColumns(acc, X + ((nint)start * Columns), end - start, Columns, Columns);
+            var end = Math.Min(rows, start + RowsPerChunk);
+            AccumulateColumns(acc, x + ((nint)start * columns), end - start, columns, columns);
         }
     }
 }

@@ -20,7 +20,7 @@ internal static unsafe class RowBroadcastDriver
         }
 
         var rowsPerTask = Math.Max(1, ElementWiseDriver.ChunkLength / columns);
-        var task = new RowTask<TOp> { X = x, U = u, V = v, W = w, Y = y, Rows = rows, Columns = columns, RowsPerTask = rowsPerTask };
+        var task = new RowTask<TOp>(x, u, v, w, y, rows, columns, rowsPerTask);
         pool.Run(ref task, (rows + rowsPerTask - 1) / rowsPerTask);
     }
 
@@ -74,23 +74,15 @@ internal static unsafe class RowBroadcastDriver
         }
     }
 
-    private struct RowTask<TOp> : IParallelTask
+    /// <summary>Rows <c>[index·rowsPerTask, (index + 1)·rowsPerTask)</c> of the matrix.</summary>
+    private readonly struct RowTask<TOp>(float* x, float* u, float* v, float* w, float* y, int rows, int columns, int rowsPerTask) : IParallelTask
         where TOp : IRowOperator
     {
-        public float* X;
-        public float* U;
-        public float* V;
-        public float* W;
-        public float* Y;
-        public int Rows;
-        public int Columns;
-        public int RowsPerTask;
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
+        public void Execute(int index, int worker)
         {
-            var start = index * RowsPerTask;
-            Rows<TOp>(X, U, V, W, Y, start, Math.Min(Rows, start + RowsPerTask), Columns, Columns);
+            var start = index * rowsPerTask;
+            Rows<TOp>(x, u, v, w, y, start, Math.Min(rows, start + rowsPerTask), columns, columns);
         }
     }
 }
