@@ -15,108 +15,19 @@ internal static unsafe class BatchNormReductions
     public const int RowBlock = 8;
 
     /// <summary><c>acc[j] += Σ_i (x[i, j] − shift[j])</c>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ShiftedSums(double* acc, float* x, float* shift, int rows, nint stride, int width)
-    {
-        var j = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; j + 64 <= width; j += 64)
-            {
-                Vector512<float> s0 = Vector512.Load(shift + j), s1 = Vector512.Load(shift + j + 16), s2 = Vector512.Load(shift + j + 32), s3 = Vector512.Load(shift + j + 48);
-                Vector512<double> d0 = default, d1 = default, d2 = default, d3 = default, d4 = default, d5 = default, d6 = default, d7 = default;
-                for (var i0 = 0; i0 < rows; i0 += RowBlock)
-                {
-                    Vector512<float> f0 = default, f1 = default, f2 = default, f3 = default;
-                    var end = Math.Min(rows, i0 + RowBlock);
-                    var p = x + ((nint)i0 * stride) + j;
-                    for (var i = i0; i < end; i++, p += stride)
-                    {
-                        f0 += Vector512.Load(p) - s0;
-                        f1 += Vector512.Load(p + 16) - s1;
-                        f2 += Vector512.Load(p + 32) - s2;
-                        f3 += Vector512.Load(p + 48) - s3;
-                    }
-
-                    Fold(f0, ref d0, ref d1);
-                    Fold(f1, ref d2, ref d3);
-                    Fold(f2, ref d4, ref d5);
-                    Fold(f3, ref d6, ref d7);
-                }
-
-                Add(acc + j, d0, d1, d2, d3, d4, d5, d6, d7);
-            }
-
-            for (; j + 16 <= width; j += 16)
-            {
-                var s0 = Vector512.Load(shift + j);
-                Vector512<double> d0 = default, d1 = default;
-                for (var i0 = 0; i0 < rows; i0 += RowBlock)
-                {
-                    Vector512<float> f0 = default;
-                    var end = Math.Min(rows, i0 + RowBlock);
-                    var p = x + ((nint)i0 * stride) + j;
-                    for (var i = i0; i < end; i++, p += stride)
-                    {
-                        f0 += Vector512.Load(p) - s0;
-                    }
-
-                    Fold(f0, ref d0, ref d1);
-                }
-
-                (Vector512.Load(acc + j) + d0).Store(acc + j);
-                (Vector512.Load(acc + j + 8) + d1).Store(acc + j + 8);
-            }
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; j + 8 <= width; j += 8)
-            {
-                var s0 = Vector256.Load(shift + j);
-                Vector256<double> d0 = default, d1 = default;
-                for (var i0 = 0; i0 < rows; i0 += RowBlock)
-                {
-                    Vector256<float> f0 = default;
-                    var end = Math.Min(rows, i0 + RowBlock);
-                    var p = x + ((nint)i0 * stride) + j;
-                    for (var i = i0; i < end; i++, p += stride)
-                    {
-                        f0 += Vector256.Load(p) - s0;
-                    }
-
-                    var (lo, hi) = Vector256.Widen(f0);
-                    d0 += lo;
-                    d1 += hi;
-                }
-
-                (Vector256.Load(acc + j) + d0).Store(acc + j);
-                (Vector256.Load(acc + j + 4) + d1).Store(acc + j + 4);
-            }
-        }
-
-        for (; j < width; j++)
-        {
-            double d = 0;
-            for (var i0 = 0; i0 < rows; i0 += RowBlock)
-            {
-                var f = 0f;
-                var end = Math.Min(rows, i0 + RowBlock);
-                for (var i = i0; i < end; i++)
-                {
-                    f += x[((nint)i * stride) + j] - shift[j];
-                }
-
-                d += f;
-            }
-
-            acc[j] += d;
-        }
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ShiftedSums(double* acc, float* x, float* shift, int rows, nint stride, int width) =>
+        Sums<Deviation>(acc, x, shift, shift, rows, stride, width);
 
     /// <summary><c>acc[j] += Σ_i ((x[i, j] − high[j]) − low[j])²</c>, the mean being <c>high + low</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SquaredDeviations(double* acc, float* x, float* high, float* low, int rows, nint stride, int width) =>
+        Sums<SquaredDeviation>(acc, x, high, low, rows, stride, width);
+
+    /// <summary><c>acc[j] += Σ_i TTerm(x[i, j], high[j], low[j])</c>, in float blocks of <see cref="RowBlock"/> rows folded into double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void SquaredDeviations(double* acc, float* x, float* high, float* low, int rows, nint stride, int width)
+    private static void Sums<TTerm>(double* acc, float* x, float* high, float* low, int rows, nint stride, int width)
+        where TTerm : ITerm
     {
         var j = 0;
         if (Vector512.IsHardwareAccelerated)
@@ -133,14 +44,10 @@ internal static unsafe class BatchNormReductions
                     var p = x + ((nint)i0 * stride) + j;
                     for (var i = i0; i < end; i++, p += stride)
                     {
-                        var e0 = Vector512.Load(p) - h0 - l0;
-                        var e1 = Vector512.Load(p + 16) - h1 - l1;
-                        var e2 = Vector512.Load(p + 32) - h2 - l2;
-                        var e3 = Vector512.Load(p + 48) - h3 - l3;
-                        f0 += e0 * e0;
-                        f1 += e1 * e1;
-                        f2 += e2 * e2;
-                        f3 += e3 * e3;
+                        f0 += TTerm.Of(Vector512.Load(p), h0, l0);
+                        f1 += TTerm.Of(Vector512.Load(p + 16), h1, l1);
+                        f2 += TTerm.Of(Vector512.Load(p + 32), h2, l2);
+                        f3 += TTerm.Of(Vector512.Load(p + 48), h3, l3);
                     }
 
                     Fold(f0, ref d0, ref d1);
@@ -149,7 +56,10 @@ internal static unsafe class BatchNormReductions
                     Fold(f3, ref d6, ref d7);
                 }
 
-                Add(acc + j, d0, d1, d2, d3, d4, d5, d6, d7);
+                Add(acc + j, d0, d1);
+                Add(acc + j + 16, d2, d3);
+                Add(acc + j + 32, d4, d5);
+                Add(acc + j + 48, d6, d7);
             }
 
             for (; j + 16 <= width; j += 16)
@@ -163,15 +73,13 @@ internal static unsafe class BatchNormReductions
                     var p = x + ((nint)i0 * stride) + j;
                     for (var i = i0; i < end; i++, p += stride)
                     {
-                        var e0 = Vector512.Load(p) - h0 - l0;
-                        f0 += e0 * e0;
+                        f0 += TTerm.Of(Vector512.Load(p), h0, l0);
                     }
 
                     Fold(f0, ref d0, ref d1);
                 }
 
-                (Vector512.Load(acc + j) + d0).Store(acc + j);
-                (Vector512.Load(acc + j + 8) + d1).Store(acc + j + 8);
+                Add(acc + j, d0, d1);
             }
         }
 
@@ -188,17 +96,13 @@ internal static unsafe class BatchNormReductions
                     var p = x + ((nint)i0 * stride) + j;
                     for (var i = i0; i < end; i++, p += stride)
                     {
-                        var e0 = Vector256.Load(p) - h0 - l0;
-                        f0 += e0 * e0;
+                        f0 += TTerm.Of(Vector256.Load(p), h0, l0);
                     }
 
-                    var (lo, hi) = Vector256.Widen(f0);
-                    d0 += lo;
-                    d1 += hi;
+                    Fold(f0, ref d0, ref d1);
                 }
 
-                (Vector256.Load(acc + j) + d0).Store(acc + j);
-                (Vector256.Load(acc + j + 4) + d1).Store(acc + j + 4);
+                Add(acc + j, d0, d1);
             }
         }
 
@@ -211,8 +115,7 @@ internal static unsafe class BatchNormReductions
                 var end = Math.Min(rows, i0 + RowBlock);
                 for (var i = i0; i < end; i++)
                 {
-                    var e = x[((nint)i * stride) + j] - high[j] - low[j];
-                    f += e * e;
+                    f += TTerm.Of(x[((nint)i * stride) + j], high[j], low[j]);
                 }
 
                 d += f;
@@ -257,14 +160,10 @@ internal static unsafe class BatchNormReductions
                     Fold(t1, ref b2, ref b3);
                 }
 
-                (Vector512.Load(sumDy + j) + a0).Store(sumDy + j);
-                (Vector512.Load(sumDy + j + 8) + a1).Store(sumDy + j + 8);
-                (Vector512.Load(sumDy + j + 16) + a2).Store(sumDy + j + 16);
-                (Vector512.Load(sumDy + j + 24) + a3).Store(sumDy + j + 24);
-                (Vector512.Load(sumDyXhat + j) + b0).Store(sumDyXhat + j);
-                (Vector512.Load(sumDyXhat + j + 8) + b1).Store(sumDyXhat + j + 8);
-                (Vector512.Load(sumDyXhat + j + 16) + b2).Store(sumDyXhat + j + 16);
-                (Vector512.Load(sumDyXhat + j + 24) + b3).Store(sumDyXhat + j + 24);
+                Add(sumDy + j, a0, a1);
+                Add(sumDy + j + 16, a2, a3);
+                Add(sumDyXhat + j, b0, b1);
+                Add(sumDyXhat + j + 16, b2, b3);
             }
         }
 
@@ -286,18 +185,12 @@ internal static unsafe class BatchNormReductions
                         t0 += y0 * ((Vector256.Load(x + offset) - m0) * v0);
                     }
 
-                    var (gl, gh) = Vector256.Widen(g0);
-                    var (tl, th) = Vector256.Widen(t0);
-                    a0 += gl;
-                    a1 += gh;
-                    b0 += tl;
-                    b1 += th;
+                    Fold(g0, ref a0, ref a1);
+                    Fold(t0, ref b0, ref b1);
                 }
 
-                (Vector256.Load(sumDy + j) + a0).Store(sumDy + j);
-                (Vector256.Load(sumDy + j + 4) + a1).Store(sumDy + j + 4);
-                (Vector256.Load(sumDyXhat + j) + b0).Store(sumDyXhat + j);
-                (Vector256.Load(sumDyXhat + j + 4) + b1).Store(sumDyXhat + j + 4);
+                Add(sumDy + j, a0, a1);
+                Add(sumDyXhat + j, b0, b1);
             }
         }
 
@@ -324,6 +217,7 @@ internal static unsafe class BatchNormReductions
         }
     }
 
+    /// <summary>Adds a float partial sum, widened, to its double accumulators (lanes 0–7 to <paramref name="low"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Fold(Vector512<float> partial, ref Vector512<double> low, ref Vector512<double> high)
     {
@@ -332,17 +226,64 @@ internal static unsafe class BatchNormReductions
         high += h;
     }
 
+    /// <summary>Adds a float partial sum, widened, to its double accumulators (lanes 0–3 to <paramref name="low"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Add(double* acc, Vector512<double> d0, Vector512<double> d1, Vector512<double> d2, Vector512<double> d3,
-        Vector512<double> d4, Vector512<double> d5, Vector512<double> d6, Vector512<double> d7)
+    private static void Fold(Vector256<float> partial, ref Vector256<double> low, ref Vector256<double> high)
     {
-        (Vector512.Load(acc) + d0).Store(acc);
-        (Vector512.Load(acc + 8) + d1).Store(acc + 8);
-        (Vector512.Load(acc + 16) + d2).Store(acc + 16);
-        (Vector512.Load(acc + 24) + d3).Store(acc + 24);
-        (Vector512.Load(acc + 32) + d4).Store(acc + 32);
-        (Vector512.Load(acc + 40) + d5).Store(acc + 40);
-        (Vector512.Load(acc + 48) + d6).Store(acc + 48);
-        (Vector512.Load(acc + 56) + d7).Store(acc + 56);
+        var (l, h) = Vector256.Widen(partial);
+        low += l;
+        high += h;
+    }
+
+    /// <summary><c>acc[0, 16) += (low, high)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add(double* acc, Vector512<double> low, Vector512<double> high)
+    {
+        (Vector512.Load(acc) + low).Store(acc);
+        (Vector512.Load(acc + 8) + high).Store(acc + 8);
+    }
+
+    /// <summary><c>acc[0, 8) += (low, high)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add(double* acc, Vector256<double> low, Vector256<double> high)
+    {
+        (Vector256.Load(acc) + low).Store(acc);
+        (Vector256.Load(acc + 4) + high).Store(acc + 4);
+    }
+
+    /// <summary>The term one element adds to a sum, given its channel's two per-channel values.</summary>
+    private interface ITerm
+    {
+        static abstract float Of(float x, float high, float low);
+
+        static abstract Vector256<float> Of(Vector256<float> x, Vector256<float> high, Vector256<float> low);
+
+        static abstract Vector512<float> Of(Vector512<float> x, Vector512<float> high, Vector512<float> low);
+    }
+
+    /// <summary><c>x − high</c> (the shift; <c>low</c> is not used).</summary>
+    private readonly struct Deviation : ITerm
+    {
+        public static float Of(float x, float high, float low) => x - high;
+
+        public static Vector256<float> Of(Vector256<float> x, Vector256<float> high, Vector256<float> low) => x - high;
+
+        public static Vector512<float> Of(Vector512<float> x, Vector512<float> high, Vector512<float> low) => x - high;
+    }
+
+    /// <summary><c>((x − high) − low)²</c>.</summary>
+    private readonly struct SquaredDeviation : ITerm
+    {
+        public static float Of(float x, float high, float low) => Square(x - high - low);
+
+        public static Vector256<float> Of(Vector256<float> x, Vector256<float> high, Vector256<float> low) => Square(x - high - low);
+
+        public static Vector512<float> Of(Vector512<float> x, Vector512<float> high, Vector512<float> low) => Square(x - high - low);
+
+        private static float Square(float e) => e * e;
+
+        private static Vector256<float> Square(Vector256<float> e) => e * e;
+
+        private static Vector512<float> Square(Vector512<float> e) => e * e;
     }
 }
