@@ -137,52 +137,14 @@ internal static unsafe class Distance
         private static void Row(float* z, float* c, double two, float* dz, bool accumulate, double* acc, int n)
         {
             var j = 0;
-            if (Vector512.IsHardwareAccelerated)
+            if (Float512.IsHardwareAccelerated)
             {
-                var t = Vector512.Create(two);
-                for (; j <= n - 16; j += 16)
-                {
-                    var (zl, zh) = Vector512.Widen(Vector512.Load(z + j));
-                    var (cl, ch) = Vector512.Widen(Vector512.Load(c + j));
-                    var vl = t * (zl - cl);
-                    var vh = t * (zh - ch);
-                    if (accumulate)
-                    {
-                        var (dl, dh) = Vector512.Widen(Vector512.Load(dz + j));
-                        Vector512.Narrow(dl + vl, dh + vh).Store(dz + j);
-                    }
-                    else
-                    {
-                        Vector512.Narrow(vl, vh).Store(dz + j);
-                    }
-
-                    (Vector512.Load(acc + j) + vl).Store(acc + j);
-                    (Vector512.Load(acc + j + 8) + vh).Store(acc + j + 8);
-                }
+                j = Row<Float512, Double512>(z, c, two, dz, accumulate, acc, j, n);
             }
 
-            if (Vector256.IsHardwareAccelerated)
+            if (Float256.IsHardwareAccelerated)
             {
-                var t = Vector256.Create(two);
-                for (; j <= n - 8; j += 8)
-                {
-                    var (zl, zh) = Vector256.Widen(Vector256.Load(z + j));
-                    var (cl, ch) = Vector256.Widen(Vector256.Load(c + j));
-                    var vl = t * (zl - cl);
-                    var vh = t * (zh - ch);
-                    if (accumulate)
-                    {
-                        var (dl, dh) = Vector256.Widen(Vector256.Load(dz + j));
-                        Vector256.Narrow(dl + vl, dh + vh).Store(dz + j);
-                    }
-                    else
-                    {
-                        Vector256.Narrow(vl, vh).Store(dz + j);
-                    }
-
-                    (Vector256.Load(acc + j) + vl).Store(acc + j);
-                    (Vector256.Load(acc + j + 4) + vh).Store(acc + j + 4);
-                }
+                j = Row<Float256, Double256>(z, c, two, dz, accumulate, acc, j, n);
             }
 
             for (; j < n; j++)
@@ -191,6 +153,36 @@ internal static unsafe class Distance
                 dz[j] = (float)((accumulate ? dz[j] : 0) + v);
                 acc[j] += v;
             }
+        }
+
+        /// <summary><see cref="Row(float*, float*, double, float*, bool, double*, int)"/> from column <paramref name="j"/> while a whole <typeparamref name="TFloat"/> fits; returns where it stopped.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int Row<TFloat, TDouble>(float* z, float* c, double two, float* dz, bool accumulate, double* acc, int j, int n)
+            where TFloat : unmanaged, IWideningFloatLanes<TFloat, TDouble>
+            where TDouble : unmanaged, IDoubleLanes<TDouble>
+        {
+            var t = TDouble.Create(two);
+            for (; j <= n - TFloat.Count; j += TFloat.Count)
+            {
+                var (zl, zh) = TFloat.Widen(TFloat.Load(z + j));
+                var (cl, ch) = TFloat.Widen(TFloat.Load(c + j));
+                var vl = t * (zl - cl);
+                var vh = t * (zh - ch);
+                if (accumulate)
+                {
+                    var (dl, dh) = TFloat.Widen(TFloat.Load(dz + j));
+                    TFloat.Narrow(dl + vl, dh + vh).Store(dz + j);
+                }
+                else
+                {
+                    TFloat.Narrow(vl, vh).Store(dz + j);
+                }
+
+                vl.AddTo(acc + j);
+                vh.AddTo(acc + j + TDouble.Count);
+            }
+
+            return j;
         }
     }
 }
