@@ -79,21 +79,7 @@ internal static unsafe class Reductions
                 a7.Store(d + 56);
             }
 
-            for (; j + 16 <= width; j += 16)
-            {
-                var d = acc + j;
-                Vector512<double> a0 = Vector512.Load(d), a1 = Vector512.Load(d + 8);
-                var p = x + j;
-                for (var i = 0; i < rows; i++, p += stride)
-                {
-                    var (l0, h0) = Vector512.Widen(Vector512.Load(p));
-                    a0 += l0;
-                    a1 += h0;
-                }
-
-                a0.Store(d);
-                a1.Store(d + 8);
-            }
+            j = AccumulateStrips<Float512, Double512>(acc, x, rows, stride, j, width);
         }
 
         if (Vector256.IsHardwareAccelerated)
@@ -119,21 +105,7 @@ internal static unsafe class Reductions
                 a3.Store(d + 12);
             }
 
-            for (; j + 8 <= width; j += 8)
-            {
-                var d = acc + j;
-                Vector256<double> a0 = Vector256.Load(d), a1 = Vector256.Load(d + 4);
-                var p = x + j;
-                for (var i = 0; i < rows; i++, p += stride)
-                {
-                    var (l0, h0) = Vector256.Widen(Vector256.Load(p));
-                    a0 += l0;
-                    a1 += h0;
-                }
-
-                a0.Store(d);
-                a1.Store(d + 4);
-            }
+            j = AccumulateStrips<Float256, Double256>(acc, x, rows, stride, j, width);
         }
 
         for (; j < width; j++)
@@ -147,6 +119,34 @@ internal static unsafe class Reductions
 
             acc[j] = s;
         }
+    }
+
+    /// <summary>
+    /// <see cref="AccumulateColumns"/> from column <paramref name="j"/> in strips of one <typeparamref name="TFloat"/>
+    /// (two double accumulators) while a whole strip fits; returns where it stopped.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int AccumulateStrips<TFloat, TDouble>(double* acc, float* x, int rows, nint stride, int j, int width)
+        where TFloat : unmanaged, IWideningFloatLanes<TFloat, TDouble>
+        where TDouble : unmanaged, IDoubleLanes<TDouble>
+    {
+        for (; j + TFloat.Count <= width; j += TFloat.Count)
+        {
+            var d = acc + j;
+            TDouble a0 = TDouble.Load(d), a1 = TDouble.Load(d + TDouble.Count);
+            var p = x + j;
+            for (var i = 0; i < rows; i++, p += stride)
+            {
+                var (l0, h0) = TFloat.Widen(TFloat.Load(p));
+                a0 += l0;
+                a1 += h0;
+            }
+
+            a0.Store(d);
+            a1.Store(d + TDouble.Count);
+        }
+
+        return j;
     }
 
     /// <summary>Sets <paramref name="n"/> doubles to zero.</summary>
