@@ -19,27 +19,32 @@ internal static unsafe class ElementWiseDriver
     /// <summary><c>y[i] = TOp(x[i])</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unary<TOp>(WorkerPool pool, float* x, float* y, int length)
-        where TOp : IUnaryOperator => Run(pool, new UnaryBody<TOp>(x, y), length);
+        where TOp : IUnaryOperator
+        => Run(pool, new UnaryBody<TOp>(x, y), length);
 
     /// <summary><c>z[i] = TOp(x[i], y[i])</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Binary<TOp>(WorkerPool pool, float* x, float* y, float* z, int length)
-        where TOp : IBinaryOperator => Run(pool, new BinaryBody<TOp>(x, y, z), length);
+        where TOp : IBinaryOperator
+        => Run(pool, new BinaryBody<TOp>(x, y, z), length);
 
     /// <summary><c>z[i] = TOp(x[i], s)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BinaryScalar<TOp>(WorkerPool pool, float* x, float s, float* z, int length)
-        where TOp : IBinaryOperator => Run(pool, new BinaryScalarBody<TOp>(x, s, z), length);
+        where TOp : IBinaryOperator
+        => Run(pool, new BinaryScalarBody<TOp>(x, s, z), length);
 
     /// <summary><c>w[i] = TOp(x[i], y[i], z[i])</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Ternary<TOp>(WorkerPool pool, float* x, float* y, float* z, float* w, int length)
-        where TOp : ITernaryOperator => Run(pool, new TernaryBody<TOp>(x, y, z, w), length);
+        where TOp : ITernaryOperator
+        => Run(pool, new TernaryBody<TOp>(x, y, z, w), length);
 
     /// <summary><c>w[i] = TOp(x[i], y[i], s)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TernaryScalar<TOp>(WorkerPool pool, float* x, float* y, float s, float* w, int length)
-        where TOp : ITernaryOperator => Run(pool, new TernaryScalarBody<TOp>(x, y, s, w), length);
+        where TOp : ITernaryOperator
+        => Run(pool, new TernaryScalarBody<TOp>(x, y, s, w), length);
 
     /// <summary>Number of <see cref="ChunkLength"/> chunks covering <paramref name="length"/> elements.</summary>
     public static int ChunkCount(int length) => (int)(((long)length + ChunkLength - 1) / ChunkLength);
