@@ -61,23 +61,33 @@ internal static class QuickGemm
         using var c = backend.Allocate(new TensorShape(shape.M, shape.N));
         backend.Upload(Enumerable.Range(0, a.Length).Select(_ => (random.NextSingle() * 2) - 1).ToArray(), a);
         backend.Upload(Enumerable.Range(0, b.Length).Select(_ => (random.NextSingle() * 2) - 1).ToArray(), b);
+        var samples = Sample(() => backend.Gemm(shape.TransposeA, shape.TransposeB, 1f, a, b, 0f, c), 20, minTime);
+        var median = samples[samples.Count / 2];
+        return (shape.Flops / median / 1e9, median, samples[0], samples.Count);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="op"/> 5 times untimed, then times single runs until there are at least
+    /// <paramref name="minSamples"/> of them and <paramref name="minSeconds"/> have passed; the times in seconds, sorted.
+    /// </summary>
+    public static List<double> Sample(Action op, int minSamples, double minSeconds)
+    {
         for (var i = 0; i < 5; i++)
         {
-            backend.Gemm(shape.TransposeA, shape.TransposeB, 1f, a, b, 0f, c);
+            op();
         }
 
         var samples = new List<double>();
         var total = Stopwatch.StartNew();
-        while (samples.Count < 20 || total.Elapsed.TotalSeconds < minTime)
+        while (samples.Count < minSamples || total.Elapsed.TotalSeconds < minSeconds)
         {
             var start = Stopwatch.GetTimestamp();
-            backend.Gemm(shape.TransposeA, shape.TransposeB, 1f, a, b, 0f, c);
+            op();
             samples.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
 
         samples.Sort();
-        var median = samples[samples.Count / 2];
-        return (shape.Flops / median / 1e9, median, samples[0], samples.Count);
+        return samples;
     }
 
     private static void RunTorch(int threads, double minTime, string shapes)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Acr.Backends.Cpu;
 using Acr.Compute;
@@ -49,21 +48,7 @@ internal static class QuickKernels
         Console.WriteLine($"Acr cpu backend: {backend.Threads} threads, SIMD {backend.Device.Properties["simd"]}");
         foreach (var (name, bytes, op) in cases)
         {
-            for (var i = 0; i < 5; i++)
-            {
-                op();
-            }
-
-            var samples = new List<double>();
-            var total = Stopwatch.StartNew();
-            while (samples.Count < 50 || total.Elapsed.TotalSeconds < 0.3)
-            {
-                var start = Stopwatch.GetTimestamp();
-                op();
-                samples.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
-            }
-
-            samples.Sort();
+            var samples = QuickGemm.Sample(op, 50, 0.3);
             var median = samples[samples.Count / 2];
             Console.WriteLine($"{name,-38} {median * 1e6,9:F1} us  {bytes / median / 1e9,7:F1} GB/s");
         }

@@ -13,40 +13,14 @@ internal static unsafe class AcrObjective
     {
         var i = 0;
         double total = 0;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
+        if (Float512.IsHardwareAccelerated && n >= Float512.Count)
         {
-            Vector512<double> acc0 = Vector512<double>.Zero, acc1 = Vector512<double>.Zero;
-            for (; i <= n - 16; i += 16)
-            {
-                var selected = Vector512.ConditionalSelect(
-                    Vector512.Equals(Vector512.Load(isAnomaly + i), Vector512<float>.Zero),
-                    Vector512.Load(normal + i),
-                    Vector512.Load(anomaly + i));
-                var (tl, th) = Vector512.Widen(selected);
-                var (wl, wh) = Vector512.Widen(Vector512.Load(weight + i));
-                acc0 += wl * tl;
-                acc1 += wh * th;
-            }
-
-            total = Vector512.Sum(acc0 + acc1);
+            total = Forward<Float512, Double512>(normal, anomaly, isAnomaly, weight, ref i, n);
         }
 
-        if (Vector256.IsHardwareAccelerated && n - i >= 8)
+        if (Float256.IsHardwareAccelerated && n - i >= Float256.Count)
         {
-            Vector256<double> acc0 = Vector256<double>.Zero, acc1 = Vector256<double>.Zero;
-            for (; i <= n - 8; i += 8)
-            {
-                var selected = Vector256.ConditionalSelect(
-                    Vector256.Equals(Vector256.Load(isAnomaly + i), Vector256<float>.Zero),
-                    Vector256.Load(normal + i),
-                    Vector256.Load(anomaly + i));
-                var (tl, th) = Vector256.Widen(selected);
-                var (wl, wh) = Vector256.Widen(Vector256.Load(weight + i));
-                acc0 += wl * tl;
-                acc1 += wh * th;
-            }
-
-            total += Vector256.Sum(acc0 + acc1);
+            total += Forward<Float256, Double256>(normal, anomaly, isAnomaly, weight, ref i, n);
         }
 
         for (; i < n; i++)
@@ -62,32 +36,14 @@ internal static unsafe class AcrObjective
     public static void Backward(float* isAnomaly, float* weight, float gradient, float* dNormal, float* dAnomaly, int n, bool accumulate)
     {
         var i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (Float512.IsHardwareAccelerated)
         {
-            var g = Vector512.Create(gradient);
-            for (; i <= n - 16; i += 16)
-            {
-                var v = g * Vector512.Load(weight + i);
-                var normal = Vector512.Equals(Vector512.Load(isAnomaly + i), Vector512<float>.Zero);
-                var dn = Vector512.ConditionalSelect(normal, v, Vector512<float>.Zero);
-                var da = Vector512.ConditionalSelect(normal, Vector512<float>.Zero, v);
-                (accumulate ? Vector512.Load(dNormal + i) + dn : dn).Store(dNormal + i);
-                (accumulate ? Vector512.Load(dAnomaly + i) + da : da).Store(dAnomaly + i);
-            }
+            Backward<Float512>(isAnomaly, weight, gradient, dNormal, dAnomaly, ref i, n, accumulate);
         }
 
-        if (Vector256.IsHardwareAccelerated)
+        if (Float256.IsHardwareAccelerated)
         {
-            var g = Vector256.Create(gradient);
-            for (; i <= n - 8; i += 8)
-            {
-                var v = g * Vector256.Load(weight + i);
-                var normal = Vector256.Equals(Vector256.Load(isAnomaly + i), Vector256<float>.Zero);
-                var dn = Vector256.ConditionalSelect(normal, v, Vector256<float>.Zero);
-                var da = Vector256.ConditionalSelect(normal, Vector256<float>.Zero, v);
-                (accumulate ? Vector256.Load(dNormal + i) + dn : dn).Store(dNormal + i);
-                (accumulate ? Vector256.Load(dAnomaly + i) + da : da).Store(dAnomaly + i);
-            }
+            Backward<Float256>(isAnomaly, weight, gradient, dNormal, dAnomaly, ref i, n, accumulate);
         }
 
         for (; i < n; i++)
@@ -98,6 +54,45 @@ internal static unsafe class AcrObjective
             var da = anomalous ? v : 0;
             dNormal[i] = accumulate ? dNormal[i] + dn : dn;
             dAnomaly[i] = accumulate ? dAnomaly[i] + da : da;
+        }
+    }
+
+    /// <summary>
+    /// The objective's rows <c>[i, …)</c> while a whole <typeparamref name="TFloat"/> fits, in two chains of
+    /// double lanes summed at the end; advances <paramref name="i"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Forward<TFloat, TDouble>(float* normal, float* anomaly, float* isAnomaly, float* weight, ref int i, int n)
+        where TFloat : unmanaged, IWideningFloatLanes<TFloat, TDouble>
+        where TDouble : unmanaged, IDoubleLanes<TDouble>
+    {
+        TDouble acc0 = TDouble.Zero, acc1 = TDouble.Zero;
+        for (; i <= n - TFloat.Count; i += TFloat.Count)
+        {
+            var selected = TFloat.SelectWhereZero(TFloat.Load(isAnomaly + i), TFloat.Load(normal + i), TFloat.Load(anomaly + i));
+            var (tl, th) = TFloat.Widen(selected);
+            var (wl, wh) = TFloat.Widen(TFloat.Load(weight + i));
+            acc0 += wl * tl;
+            acc1 += wh * th;
+        }
+
+        return TDouble.Sum(acc0 + acc1);
+    }
+
+    /// <summary>The backward's rows <c>[i, …)</c> while a whole <typeparamref name="TFloat"/> fits; advances <paramref name="i"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Backward<TFloat>(float* isAnomaly, float* weight, float gradient, float* dNormal, float* dAnomaly, ref int i, int n, bool accumulate)
+        where TFloat : unmanaged, IFloatLanes<TFloat>
+    {
+        var g = TFloat.Create(gradient);
+        for (; i <= n - TFloat.Count; i += TFloat.Count)
+        {
+            var v = g * TFloat.Load(weight + i);
+            var key = TFloat.Load(isAnomaly + i);
+            var dn = TFloat.SelectWhereZero(key, v, TFloat.Zero);
+            var da = TFloat.SelectWhereZero(key, TFloat.Zero, v);
+            (accumulate ? TFloat.Load(dNormal + i) + dn : dn).Store(dNormal + i);
+            (accumulate ? TFloat.Load(dAnomaly + i) + da : da).Store(dAnomaly + i);
         }
     }
 }

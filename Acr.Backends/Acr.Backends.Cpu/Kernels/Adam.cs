@@ -13,7 +13,7 @@ internal static unsafe class Adam
     public static void Update(WorkerPool pool, float* p, float* g, float* m, float* v, int n, AdamStep step)
     {
         var c = new Constants(step);
-        var task = new AdamTask { C = c, P = p, G = g, M = m, V = v, Length = n };
+        var task = new AdamTask(c, p, g, m, v, n);
         if (n < ElementWiseDriver.ParallelThreshold || pool.Threads == 1)
         {
             Apply(c, p, g, m, v, n);
@@ -28,63 +28,38 @@ internal static unsafe class Adam
     private static void Apply(in Constants c, float* p, float* g, float* m, float* v, nint n)
     {
         nint i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (Float512.IsHardwareAccelerated)
         {
-            var b1 = Vector512.Create(c.Beta1);
-            var b1c = Vector512.Create(c.OneMinusBeta1);
-            var b2 = Vector512.Create(c.Beta2);
-            var b2c = Vector512.Create(c.OneMinusBeta2);
-            var wd = Vector512.Create(c.WeightDecay);
-            var bc2 = Vector512.Create(c.BiasCorrection2Sqrt);
-            var eps = Vector512.Create(c.Epsilon);
-            var step = Vector512.Create(c.StepSize);
-            for (; i <= n - 16; i += 16)
-            {
-                var pi = Vector512.Load(p + i);
-                var gi = Vector512.Load(g + i) + (wd * pi);
-                var mi = (b1 * Vector512.Load(m + i)) + (b1c * gi);
-                var vi = (b2 * Vector512.Load(v + i)) + (b2c * gi * gi);
-                var denom = (Vector512.Sqrt(vi) / bc2) + eps;
-                mi.Store(m + i);
-                vi.Store(v + i);
-                (pi - (step * (mi / denom))).Store(p + i);
-            }
+            i = Apply<Float512>(c, p, g, m, v, i, n);
         }
 
-        if (Vector256.IsHardwareAccelerated)
+        if (Float256.IsHardwareAccelerated)
         {
-            var b1 = Vector256.Create(c.Beta1);
-            var b1c = Vector256.Create(c.OneMinusBeta1);
-            var b2 = Vector256.Create(c.Beta2);
-            var b2c = Vector256.Create(c.OneMinusBeta2);
-            var wd = Vector256.Create(c.WeightDecay);
-            var bc2 = Vector256.Create(c.BiasCorrection2Sqrt);
-            var eps = Vector256.Create(c.Epsilon);
-            var step = Vector256.Create(c.StepSize);
-            for (; i <= n - 8; i += 8)
-            {
-                var pi = Vector256.Load(p + i);
-                var gi = Vector256.Load(g + i) + (wd * pi);
-                var mi = (b1 * Vector256.Load(m + i)) + (b1c * gi);
-                var vi = (b2 * Vector256.Load(v + i)) + (b2c * gi * gi);
-                var denom = (Vector256.Sqrt(vi) / bc2) + eps;
-                mi.Store(m + i);
-                vi.Store(v + i);
-                (pi - (step * (mi / denom))).Store(p + i);
-            }
+            i = Apply<Float256>(c, p, g, m, v, i, n);
         }
 
-        for (; i < n; i++)
+        Apply<Float1>(c, p, g, m, v, i, n);
+    }
+
+    /// <summary>The update of elements <c>[i, n)</c>, a whole <typeparamref name="TLanes"/> at a time while one fits; returns where it stopped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static nint Apply<TLanes>(in Constants constants, float* p, float* g, float* m, float* v, nint i, nint n)
+        where TLanes : unmanaged, IFloatLanes<TLanes>
+    {
+        var c = new Broadcast<TLanes>(constants);
+        for (; i <= n - TLanes.Count; i += TLanes.Count)
         {
-            var pi = p[i];
-            var gi = g[i] + (c.WeightDecay * pi);
-            var mi = (c.Beta1 * m[i]) + (c.OneMinusBeta1 * gi);
-            var vi = (c.Beta2 * v[i]) + (c.OneMinusBeta2 * gi * gi);
-            var denom = (MathF.Sqrt(vi) / c.BiasCorrection2Sqrt) + c.Epsilon;
-            m[i] = mi;
-            v[i] = vi;
-            p[i] = pi - (c.StepSize * (mi / denom));
+            var pi = TLanes.Load(p + i);
+            var gi = TLanes.Load(g + i) + (c.WeightDecay * pi);
+            var mi = (c.Beta1 * TLanes.Load(m + i)) + (c.OneMinusBeta1 * gi);
+            var vi = (c.Beta2 * TLanes.Load(v + i)) + (c.OneMinusBeta2 * gi * gi);
+            var denom = (TLanes.Sqrt(vi) / c.BiasCorrection2Sqrt) + c.Epsilon;
+            mi.Store(m + i);
+            vi.Store(v + i);
+            (pi - (c.StepSize * (mi / denom))).Store(p + i);
         }
+
+        return i;
     }
 
     /// <summary>The per-step scalars, computed once.</summary>
@@ -112,20 +87,29 @@ internal static unsafe class Adam
         }
     }
 
-    private struct AdamTask : IParallelTask
+    /// <summary>The per-step scalars in every lane of <typeparamref name="TLanes"/>.</summary>
+    [method: MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly struct Broadcast<TLanes>(in Constants c)
+        where TLanes : unmanaged, IFloatLanes<TLanes>
     {
-        public Constants C;
-        public float* P;
-        public float* G;
-        public float* M;
-        public float* V;
-        public int Length;
+        public readonly TLanes Beta1 = TLanes.Create(c.Beta1);
+        public readonly TLanes OneMinusBeta1 = TLanes.Create(c.OneMinusBeta1);
+        public readonly TLanes Beta2 = TLanes.Create(c.Beta2);
+        public readonly TLanes OneMinusBeta2 = TLanes.Create(c.OneMinusBeta2);
+        public readonly TLanes WeightDecay = TLanes.Create(c.WeightDecay);
+        public readonly TLanes Epsilon = TLanes.Create(c.Epsilon);
+        public readonly TLanes StepSize = TLanes.Create(c.StepSize);
+        public readonly TLanes BiasCorrection2Sqrt = TLanes.Create(c.BiasCorrection2Sqrt);
+    }
 
+    /// <summary>Chunk <c>index</c> of the parameters (see <see cref="ElementWiseDriver.Chunk"/>).</summary>
+    private readonly struct AdamTask(Constants c, float* p, float* g, float* m, float* v, int length) : IParallelTask
+    {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Execute(int index, int worker)
+        public void Execute(int index, int worker)
         {
-            var (s, n) = ElementWiseDriver.Chunk(index, Length);
-            Apply(C, P + s, G + s, M + s, V + s, n);
+            var (s, n) = ElementWiseDriver.Chunk(index, length);
+            Apply(c, p + s, g + s, m + s, v + s, n);
         }
     }
 }

@@ -71,23 +71,11 @@ internal static unsafe class BatchNorm
         var chunks = chunkStarts[segments];
         var width = Math.Max(1, Math.Min(channels, WideBlock));
         var blocks = (channels + width - 1) / width;
-        var task = new ForwardTask
-        {
-            Width = width,
-            X = x,
-            Y = y,
-            Offsets = offsets,
-            ChunkStarts = chunkStarts,
-            Segments = segments,
-            Channels = channels,
-            Blocks = blocks,
-            ChunkMean = statistics,
-            ChunkM2 = statistics + ((nint)chunks * channels),
-            High = mean,
-            Scale = affine,
-            Shift = affine + ((nint)segments * channels),
-            Relu = relu,
-        };
+        var chunkMean = statistics;
+        var chunkM2 = statistics + ((nint)chunks * channels);
+        var affineScale = affine;
+        var affineShift = affine + ((nint)segments * channels);
+        var task = new ForwardTask(x, y, channels, width, blocks, offsets, chunkStarts, segments, chunkMean, chunkM2, mean, affineScale, affineShift, relu);
         var parallel = (long)rows * channels >= ForwardParallelThreshold;
 
         // Step 1: per-chunk statistics.
@@ -103,8 +91,8 @@ internal static unsafe class BatchNorm
             var m = mu + row;
             var m2 = variance + row;
             var first = chunkStarts[s];
-            CopyDoubles(task.ChunkMean + ((nint)first * channels), m, channels);
-            CopyDoubles(task.ChunkM2 + ((nint)first * channels), m2, channels);
+            CopyDoubles(chunkMean + ((nint)first * channels), m, channels);
+            CopyDoubles(chunkM2 + ((nint)first * channels), m2, channels);
             var length = offsets[s + 1] - offsets[s];
             double count = Math.Min(ChunkRows, length);
             for (var c = first + 1; c < chunkStarts[s + 1]; c++)
@@ -112,7 +100,7 @@ internal static unsafe class BatchNorm
                 // Every chunk but a segment's last has ChunkRows rows.
                 double n = Math.Min(ChunkRows, length - ((c - first) * ChunkRows));
                 var total = count + n;
-                MergeChunk(m, m2, task.ChunkMean + ((nint)c * channels), task.ChunkM2 + ((nint)c * channels), n / total, count * n / total, channels);
+                MergeChunk(m, m2, chunkMean + ((nint)c * channels), chunkM2 + ((nint)c * channels), n / total, count * n / total, channels);
                 count = total;
             }
 
@@ -129,8 +117,8 @@ internal static unsafe class BatchNorm
                 variance[row + j] = v;
                 mean[row + j] = high;
                 inverseStd[row + j] = (float)inv;
-                task.Scale[row + j] = scale;
-                task.Shift[row + j] = (float)(beta[j] - ((m[j] - high) * scale));
+                affineScale[row + j] = scale;
+                affineShift[row + j] = (float)(beta[j] - ((m[j] - high) * scale));
             }
         }
 
@@ -214,22 +202,9 @@ internal static unsafe class BatchNorm
     {
         var width = Math.Max(1, BlockWidth(segments, channels));
         var blocks = (channels + width - 1) / width;
-        var task = new BackwardTask
-        {
-            Width = width,
-            X = x,
-            Dy = dy,
-            Dx = dx,
-            Gamma = gamma,
-            Mean = mean,
-            InverseStd = inverseStd,
-            Offsets = offsets,
-            Channels = channels,
-            Blocks = blocks,
-            AccumulateInput = accumulateInput,
-            SumDyXhat = partials,
-            SumDy = partials + ((nint)segments * channels),
-        };
+        var sumDyXhat = partials;
+        var sumDy = partials + ((nint)segments * channels);
+        var task = new BackwardTask(x, dy, dx, accumulateInput, channels, width, blocks, offsets, gamma, mean, inverseStd, sumDy, sumDyXhat);
         pool.Run(ref task, segments * blocks, parallel: (long)rows * channels >= ParallelThreshold);
 
         for (var j = 0; j < channels; j++)
@@ -237,8 +212,8 @@ internal static unsafe class BatchNorm
             double g = 0, b = 0;
             for (var s = 0; s < segments; s++)
             {
-                g += task.SumDyXhat[((nint)s * channels) + j];
-                b += task.SumDy[((nint)s * channels) + j];
+                g += sumDyXhat[((nint)s * channels) + j];
+                b += sumDy[((nint)s * channels) + j];
             }
 
             dGamma[j] = (float)((accumulateParameters ? dGamma[j] : 0) + g);
@@ -246,38 +221,30 @@ internal static unsafe class BatchNorm
         }
     }
 
-    /// <summary>One chunk of rows × one channel block: its statistics (step 1) or its normalisation (step 3).</summary>
-    private struct ForwardTask : IParallelTask
+    /// <summary>
+    /// One chunk of rows × one block of <paramref name="blockWidth"/> channels: its statistics (step 1, into
+    /// <paramref name="chunkMean"/> and <paramref name="chunkM2"/>) or its normalisation (step 3, by the per-segment
+    /// <paramref name="meanHigh"/>, <paramref name="scale"/> and <paramref name="shift"/>).
+    /// </summary>
+    private struct ForwardTask(float* input, float* output, int channels, int blockWidth, int blocks, int* offsets, int* chunkStarts,
+        int segments, double* chunkMean, double* chunkM2, float* meanHigh, float* scale, float* shift, bool relu) : IParallelTask
     {
-        public float* X;
-        public float* Y;
-        public int* Offsets;
-        public int* ChunkStarts;
-        public int Segments;
-        public int Channels;
-        public int Blocks;
-        public int Width;
-        public double* ChunkMean;
-        public double* ChunkM2;
-        public float* High;
-        public float* Scale;
-        public float* Shift;
-        public bool Relu;
+        /// <summary>Whether a run normalises (step 3) rather than computing statistics (step 1).</summary>
         public bool Normalise;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Execute(int index, int worker)
         {
-            var chunk = index / Blocks;
-            var j0 = index % Blocks * Width;
-            var width = Math.Min(Width, Channels - j0);
+            var chunk = index / blocks;
+            var j0 = index % blocks * blockWidth;
+            var width = Math.Min(blockWidth, channels - j0);
 
-            // The segment holding this chunk: the last s with ChunkStarts[s] ≤ chunk (binary search).
-            int lo = 0, hi = Segments - 1;
+            // The segment holding this chunk: the last s with chunkStarts[s] ≤ chunk (binary search).
+            int lo = 0, hi = segments - 1;
             while (lo < hi)
             {
                 var mid = (lo + hi + 1) >> 1;
-                if (ChunkStarts[mid] <= chunk)
+                if (chunkStarts[mid] <= chunk)
                 {
                     lo = mid;
                 }
@@ -288,21 +255,21 @@ internal static unsafe class BatchNorm
             }
 
             var s = lo;
-            var start = Offsets[s] + ((chunk - ChunkStarts[s]) * ChunkRows);
-            var n = Math.Min(ChunkRows, Offsets[s + 1] - start);
-            var stride = Channels;
-            var x = X + ((nint)start * stride) + j0;
+            var start = offsets[s] + ((chunk - chunkStarts[s]) * ChunkRows);
+            var n = Math.Min(ChunkRows, offsets[s + 1] - start);
+            var stride = channels;
+            var x = input + ((nint)start * stride) + j0;
             if (Normalise)
             {
-                var at = ((nint)s * Channels) + j0;
-                var y = Y + ((nint)start * stride) + j0;
-                if (Relu)
+                var at = ((nint)s * channels) + j0;
+                var y = output + ((nint)start * stride) + j0;
+                if (relu)
                 {
-                    RowBroadcastDriver.Rows<BatchNormAffineReluOperator>(x, High + at, Scale + at, Shift + at, y, 0, n, width, stride);
+                    RowBroadcastDriver.Rows<BatchNormAffineReluOperator>(x, meanHigh + at, scale + at, shift + at, y, 0, n, width, stride);
                 }
                 else
                 {
-                    RowBroadcastDriver.Rows<BatchNormAffineOperator>(x, High + at, Scale + at, Shift + at, y, 0, n, width, stride);
+                    RowBroadcastDriver.Rows<BatchNormAffineOperator>(x, meanHigh + at, scale + at, shift + at, y, 0, n, width, stride);
                 }
 
                 return;
@@ -312,7 +279,7 @@ internal static unsafe class BatchNorm
             var sum = stackalloc double[width];
             Reductions.Clear(sum, width);
             BatchNormReductions.ShiftedSums(sum, x, x, n, stride, width);
-            var mean = ChunkMean + ((nint)chunk * Channels) + j0;
+            var mean = chunkMean + ((nint)chunk * channels) + j0;
             var high = stackalloc float[width];
             var low = stackalloc float[width];
             for (var j = 0; j < width; j++)
@@ -325,7 +292,7 @@ internal static unsafe class BatchNorm
             // Its M2 = Σ((x − μ_hi) − μ_lo)²: x − μ_hi is exact for x near μ.
             Reductions.Clear(sum, width);
             BatchNormReductions.SquaredDeviations(sum, x, high, low, n, stride, width);
-            var m2 = ChunkM2 + ((nint)chunk * Channels) + j0;
+            var m2 = chunkM2 + ((nint)chunk * channels) + j0;
             for (var j = 0; j < width; j++)
             {
                 m2[j] = sum[j];
@@ -333,42 +300,33 @@ internal static unsafe class BatchNorm
         }
     }
 
-    private struct BackwardTask : IParallelTask
+    /// <summary>
+    /// One segment × one block of <paramref name="blockWidth"/> channels: its Σ dy and Σ dy·x̂ (into
+    /// <paramref name="sumDy"/> and <paramref name="sumDyXhat"/>, per segment), then its rows of dx.
+    /// </summary>
+    private readonly struct BackwardTask(float* x, float* dy, float* dx, bool accumulateInput, int channels, int blockWidth, int blocks,
+        int* offsets, float* gamma, float* mean, float* inverseStd, double* sumDy, double* sumDyXhat) : IParallelTask
     {
-        public float* X;
-        public float* Dy;
-        public float* Dx;
-        public float* Gamma;
-        public float* Mean;
-        public float* InverseStd;
-        public int* Offsets;
-        public int Channels;
-        public int Blocks;
-        public int Width;
-        public bool AccumulateInput;
-        public double* SumDyXhat;
-        public double* SumDy;
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
+        public void Execute(int index, int worker)
         {
-            var s = index / Blocks;
-            var j0 = index % Blocks * Width;
-            var width = Math.Min(Width, Channels - j0);
-            var start = Offsets[s];
-            var n = Offsets[s + 1] - start;
-            var stride = Channels;
+            var s = index / blocks;
+            var j0 = index % blocks * blockWidth;
+            var width = Math.Min(blockWidth, channels - j0);
+            var start = offsets[s];
+            var n = offsets[s + 1] - start;
+            var stride = channels;
             var origin = ((nint)start * stride) + j0;
-            var statistic = ((nint)s * Channels) + j0;
-            var mu = Mean + statistic;
-            var inv = InverseStd + statistic;
+            var statistic = ((nint)s * channels) + j0;
+            var mu = mean + statistic;
+            var inv = inverseStd + statistic;
 
             // Pass 1: Σ dy and Σ dy·x̂ per channel, in double.
-            var sumDy = SumDy + statistic;
-            var sumDyXhat = SumDyXhat + statistic;
-            Reductions.Clear(sumDy, width);
-            Reductions.Clear(sumDyXhat, width);
-            BatchNormReductions.GradientSums(sumDy, sumDyXhat, X + origin, Dy + origin, mu, inv, n, stride, width);
+            var dySum = sumDy + statistic;
+            var dyXhatSum = sumDyXhat + statistic;
+            Reductions.Clear(dySum, width);
+            Reductions.Clear(dyXhatSum, width);
+            BatchNormReductions.GradientSums(dySum, dyXhatSum, x + origin, dy + origin, mu, inv, n, stride, width);
 
             // Pass 2: dx = γ·inv·(dy − m1 − x̂·m2), in float.
             var m1 = stackalloc float[width];
@@ -376,15 +334,15 @@ internal static unsafe class BatchNorm
             var k = stackalloc float[width];
             for (var j = 0; j < width; j++)
             {
-                m1[j] = (float)(sumDy[j] / n);
-                m2[j] = (float)(sumDyXhat[j] / n);
-                k[j] = (float)(Gamma[j0 + j] * (double)inv[j]);
+                m1[j] = (float)(dySum[j] / n);
+                m2[j] = (float)(dyXhatSum[j] / n);
+                k[j] = (float)(gamma[j0 + j] * (double)inv[j]);
             }
 
             for (var i = 0; i < n; i++)
             {
                 var row = origin + ((nint)i * stride);
-                GradientRow(X + row, Dy + row, Dx + row, mu, inv, m1, m2, k, width, AccumulateInput);
+                GradientRow(x + row, dy + row, dx + row, mu, inv, m1, m2, k, width, accumulateInput);
             }
         }
 

@@ -11,7 +11,7 @@ internal static unsafe class Distance
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RowSquaredDistance(WorkerPool pool, float* z, float* center, float* distance, int rows, int columns)
     {
-        var task = new ForwardTask { Z = z, Center = center, Distance = distance, Rows = rows, Columns = columns };
+        var task = new ForwardTask(z, center, distance, rows, columns);
         pool.Run(ref task, Reductions.ChunkCount(rows), parallel: (long)rows * columns >= ElementWiseDriver.ParallelThreshold);
     }
 
@@ -24,17 +24,7 @@ internal static unsafe class Distance
         float* dz, bool accumulateZ, float* dCenter, bool accumulateCenter, double* partials)
     {
         var chunks = Reductions.ChunkCount(rows);
-        var task = new BackwardTask
-        {
-            Z = z,
-            Center = center,
-            Gradient = gradient,
-            Dz = dz,
-            AccumulateZ = accumulateZ,
-            Partials = partials,
-            Rows = rows,
-            Columns = columns,
-        };
+        var task = new BackwardTask(z, center, gradient, dz, accumulateZ, partials, rows, columns);
         pool.Run(ref task, chunks, parallel: (long)rows * columns >= ElementWiseDriver.ParallelThreshold);
 
         for (var j = 0; j < columns; j++)
@@ -111,46 +101,34 @@ internal static unsafe class Distance
         return total;
     }
 
-    private struct ForwardTask : IParallelTask
+    /// <summary>The distances of one chunk of rows.</summary>
+    private readonly struct ForwardTask(float* z, float* center, float* distance, int rows, int columns) : IParallelTask
     {
-        public float* Z;
-        public float* Center;
-        public float* Distance;
-        public int Rows;
-        public int Columns;
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
+        public void Execute(int index, int worker)
         {
-            var end = Math.Min(Rows, (index + 1) * Reductions.RowsPerChunk);
+            var end = Math.Min(rows, (index + 1) * Reductions.RowsPerChunk);
             for (var i = index * Reductions.RowsPerChunk; i < end; i++)
             {
-                Distance[i] = (float)SquaredDistance(Z + ((nint)i * Columns), Center, Columns);
+                distance[i] = (float)SquaredDistance(z + ((nint)i * columns), center, columns);
             }
         }
     }
 
-    private struct BackwardTask : IParallelTask
+    /// <summary>dz for one chunk of rows, and the chunk's partial sums of the centre gradient (row <c>index</c> of <paramref name="partials"/>).</summary>
+    private readonly struct BackwardTask(float* z, float* center, float* gradient, float* dz, bool accumulateZ, double* partials, int rows, int columns)
+        : IParallelTask
     {
-        public float* Z;
-        public float* Center;
-        public float* Gradient;
-        public float* Dz;
-        public bool AccumulateZ;
-        public double* Partials;
-        public int Rows;
-        public int Columns;
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
+        public void Execute(int index, int worker)
         {
-            var acc = Partials + ((nint)index * Columns);
-            Reductions.Clear(acc, Columns);
-            var end = Math.Min(Rows, (index + 1) * Reductions.RowsPerChunk);
+            var acc = partials + ((nint)index * columns);
+            Reductions.Clear(acc, columns);
+            var end = Math.Min(rows, (index + 1) * Reductions.RowsPerChunk);
             for (var i = index * Reductions.RowsPerChunk; i < end; i++)
             {
-                var offset = (nint)i * Columns;
-                Row(Z + offset, Center, 2.0 * Gradient[i], Dz + offset, AccumulateZ, acc, Columns);
+                var offset = (nint)i * columns;
+                Row(z + offset, center, 2.0 * gradient[i], dz + offset, accumulateZ, acc, columns);
             }
         }
 
@@ -159,52 +137,14 @@ internal static unsafe class Distance
         private static void Row(float* z, float* c, double two, float* dz, bool accumulate, double* acc, int n)
         {
             var j = 0;
-            if (Vector512.IsHardwareAccelerated)
+            if (Float512.IsHardwareAccelerated)
             {
-                var t = Vector512.Create(two);
-                for (; j <= n - 16; j += 16)
-                {
-                    var (zl, zh) = Vector512.Widen(Vector512.Load(z + j));
-                    var (cl, ch) = Vector512.Widen(Vector512.Load(c + j));
-                    var vl = t * (zl - cl);
-                    var vh = t * (zh - ch);
-                    if (accumulate)
-                    {
-                        var (dl, dh) = Vector512.Widen(Vector512.Load(dz + j));
-                        Vector512.Narrow(dl + vl, dh + vh).Store(dz + j);
-                    }
-                    else
-                    {
-                        Vector512.Narrow(vl, vh).Store(dz + j);
-                    }
-
-                    (Vector512.Load(acc + j) + vl).Store(acc + j);
-                    (Vector512.Load(acc + j + 8) + vh).Store(acc + j + 8);
-                }
+                j = Row<Float512, Double512>(z, c, two, dz, accumulate, acc, j, n);
             }
 
-            if (Vector256.IsHardwareAccelerated)
+            if (Float256.IsHardwareAccelerated)
             {
-                var t = Vector256.Create(two);
-                for (; j <= n - 8; j += 8)
-                {
-                    var (zl, zh) = Vector256.Widen(Vector256.Load(z + j));
-                    var (cl, ch) = Vector256.Widen(Vector256.Load(c + j));
-                    var vl = t * (zl - cl);
-                    var vh = t * (zh - ch);
-                    if (accumulate)
-                    {
-                        var (dl, dh) = Vector256.Widen(Vector256.Load(dz + j));
-                        Vector256.Narrow(dl + vl, dh + vh).Store(dz + j);
-                    }
-                    else
-                    {
-                        Vector256.Narrow(vl, vh).Store(dz + j);
-                    }
-
-                    (Vector256.Load(acc + j) + vl).Store(acc + j);
-                    (Vector256.Load(acc + j + 4) + vh).Store(acc + j + 4);
-                }
+                j = Row<Float256, Double256>(z, c, two, dz, accumulate, acc, j, n);
             }
 
             for (; j < n; j++)
@@ -213,6 +153,36 @@ internal static unsafe class Distance
                 dz[j] = (float)((accumulate ? dz[j] : 0) + v);
                 acc[j] += v;
             }
+        }
+
+        /// <summary><see cref="Row(float*, float*, double, float*, bool, double*, int)"/> from column <paramref name="j"/> while a whole <typeparamref name="TFloat"/> fits; returns where it stopped.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int Row<TFloat, TDouble>(float* z, float* c, double two, float* dz, bool accumulate, double* acc, int j, int n)
+            where TFloat : unmanaged, IWideningFloatLanes<TFloat, TDouble>
+            where TDouble : unmanaged, IDoubleLanes<TDouble>
+        {
+            var t = TDouble.Create(two);
+            for (; j <= n - TFloat.Count; j += TFloat.Count)
+            {
+                var (zl, zh) = TFloat.Widen(TFloat.Load(z + j));
+                var (cl, ch) = TFloat.Widen(TFloat.Load(c + j));
+                var vl = t * (zl - cl);
+                var vh = t * (zh - ch);
+                if (accumulate)
+                {
+                    var (dl, dh) = TFloat.Widen(TFloat.Load(dz + j));
+                    TFloat.Narrow(dl + vl, dh + vh).Store(dz + j);
+                }
+                else
+                {
+                    TFloat.Narrow(vl, vh).Store(dz + j);
+                }
+
+                vl.AddTo(acc + j);
+                vh.AddTo(acc + j + TDouble.Count);
+            }
+
+            return j;
         }
     }
 }

@@ -1,9 +1,9 @@
 namespace Acr.Backends.Cpu.Kernels;
 
 /// <summary>
-/// The one generic loop per element-wise kernel shape (unary, binary, binary with a scalar, ternary,
-/// ternary with a scalar).
-/// Each loop runs the widest accelerated vector (Vector512, then Vector256, then Vector128 for what is
+/// The one generic element-wise loop (<see cref="Loop"/>), run over the kernel shapes (unary, binary, binary with
+/// a scalar, ternary, ternary with a scalar) as bodies that bind an operator to its operands.
+/// The loop runs the widest accelerated vector (Vector512, then Vector256, then Vector128 for what is
 /// left) and finishes with scalars. Large inputs are cut into fixed chunks of <see cref="ChunkLength"/>
 /// elements and spread over the worker pool; the chunking depends on the length only.
 /// Outputs may alias inputs exactly (same pointer): each element is read before it is written.
@@ -20,76 +20,31 @@ internal static unsafe class ElementWiseDriver
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unary<TOp>(WorkerPool pool, float* x, float* y, int length)
         where TOp : IUnaryOperator
-    {
-        if (length < ParallelThreshold || pool.Threads == 1)
-        {
-            UnaryLoop<TOp>(x, y, length);
-            return;
-        }
-
-        var task = new UnaryTask<TOp> { X = x, Y = y, Length = length };
-        pool.Run(ref task, ChunkCount(length));
-    }
+        => Run(pool, new UnaryBody<TOp>(x, y), length);
 
     /// <summary><c>z[i] = TOp(x[i], y[i])</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Binary<TOp>(WorkerPool pool, float* x, float* y, float* z, int length)
         where TOp : IBinaryOperator
-    {
-        if (length < ParallelThreshold || pool.Threads == 1)
-        {
-            BinaryLoop<TOp>(x, y, z, length);
-            return;
-        }
-
-        var task = new BinaryTask<TOp> { X = x, Y = y, Z = z, Length = length };
-        pool.Run(ref task, ChunkCount(length));
-    }
+        => Run(pool, new BinaryBody<TOp>(x, y, z), length);
 
     /// <summary><c>z[i] = TOp(x[i], s)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BinaryScalar<TOp>(WorkerPool pool, float* x, float s, float* z, int length)
         where TOp : IBinaryOperator
-    {
-        if (length < ParallelThreshold || pool.Threads == 1)
-        {
-            BinaryScalarLoop<TOp>(x, s, z, length);
-            return;
-        }
-
-        var task = new BinaryScalarTask<TOp> { X = x, S = s, Z = z, Length = length };
-        pool.Run(ref task, ChunkCount(length));
-    }
+        => Run(pool, new BinaryScalarBody<TOp>(x, s, z), length);
 
     /// <summary><c>w[i] = TOp(x[i], y[i], z[i])</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Ternary<TOp>(WorkerPool pool, float* x, float* y, float* z, float* w, int length)
         where TOp : ITernaryOperator
-    {
-        if (length < ParallelThreshold || pool.Threads == 1)
-        {
-            TernaryLoop<TOp>(x, y, z, w, length);
-            return;
-        }
-
-        var task = new TernaryTask<TOp> { X = x, Y = y, Z = z, W = w, Length = length };
-        pool.Run(ref task, ChunkCount(length));
-    }
+        => Run(pool, new TernaryBody<TOp>(x, y, z, w), length);
 
     /// <summary><c>w[i] = TOp(x[i], y[i], s)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TernaryScalar<TOp>(WorkerPool pool, float* x, float* y, float s, float* w, int length)
         where TOp : ITernaryOperator
-    {
-        if (length < ParallelThreshold || pool.Threads == 1)
-        {
-            TernaryScalarLoop<TOp>(x, y, s, w, length);
-            return;
-        }
-
-        var task = new TernaryScalarTask<TOp> { X = x, Y = y, S = s, W = w, Length = length };
-        pool.Run(ref task, ChunkCount(length));
-    }
+        => Run(pool, new TernaryScalarBody<TOp>(x, y, s, w), length);
 
     /// <summary>Number of <see cref="ChunkLength"/> chunks covering <paramref name="length"/> elements.</summary>
     public static int ChunkCount(int length) => (int)(((long)length + ChunkLength - 1) / ChunkLength);
@@ -101,265 +56,129 @@ internal static unsafe class ElementWiseDriver
         return (start, Math.Min(ChunkLength, length - start));
     }
 
+    /// <summary>
+    /// <paramref name="body"/> over elements <c>[start, end)</c> on the calling thread: the widest accelerated
+    /// vector first, then narrower ones, then scalars.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void UnaryLoop<TOp>(float* x, float* y, nint n)
+    public static void Loop<TBody>(TBody body, nint start, nint end)
+        where TBody : unmanaged, IElementWiseBody
+    {
+        var i = start;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= end - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                body.At512(i);
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= end - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                body.At256(i);
+            }
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i <= end - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                body.At128(i);
+            }
+        }
+
+        for (; i < end; i++)
+        {
+            body.At(i);
+        }
+    }
+
+    /// <summary><paramref name="body"/> over <c>[0, length)</c>: on the calling thread when short, else in chunks over the team.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Run<TBody>(WorkerPool pool, TBody body, int length)
+        where TBody : unmanaged, IElementWiseBody
+    {
+        if (length < ParallelThreshold || pool.Threads == 1)
+        {
+            Loop(body, 0, length);
+            return;
+        }
+
+        var task = new ChunkTask<TBody>(body, length);
+        pool.Run(ref task, ChunkCount(length));
+    }
+
+    /// <summary>Chunk <c>index</c> of <paramref name="length"/> elements.</summary>
+    private readonly struct ChunkTask<TBody>(TBody body, int length) : IParallelTask
+        where TBody : unmanaged, IElementWiseBody
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int index, int worker)
+        {
+            var (start, n) = Chunk(index, length);
+            Loop(body, start, start + n);
+        }
+    }
+
+    private readonly struct UnaryBody<TOp>(float* x, float* y) : IElementWiseBody
         where TOp : IUnaryOperator
     {
-        nint i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                TOp.Invoke(Vector512.Load(x + i)).Store(y + i);
-            }
-        }
+        public void At512(nint i) => TOp.Invoke(Vector512.Load(x + i)).Store(y + i);
 
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                TOp.Invoke(Vector256.Load(x + i)).Store(y + i);
-            }
-        }
+        public void At256(nint i) => TOp.Invoke(Vector256.Load(x + i)).Store(y + i);
 
-        if (Vector128.IsHardwareAccelerated)
-        {
-            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
-            {
-                TOp.Invoke(Vector128.Load(x + i)).Store(y + i);
-            }
-        }
+        public void At128(nint i) => TOp.Invoke(Vector128.Load(x + i)).Store(y + i);
 
-        for (; i < n; i++)
-        {
-            y[i] = TOp.Invoke(x[i]);
-        }
+        public void At(nint i) => y[i] = TOp.Invoke(x[i]);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void BinaryLoop<TOp>(float* x, float* y, float* z, nint n)
+    private readonly struct BinaryBody<TOp>(float* x, float* y, float* z) : IElementWiseBody
         where TOp : IBinaryOperator
     {
-        nint i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                TOp.Invoke(Vector512.Load(x + i), Vector512.Load(y + i)).Store(z + i);
-            }
-        }
+        public void At512(nint i) => TOp.Invoke(Vector512.Load(x + i), Vector512.Load(y + i)).Store(z + i);
 
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                TOp.Invoke(Vector256.Load(x + i), Vector256.Load(y + i)).Store(z + i);
-            }
-        }
+        public void At256(nint i) => TOp.Invoke(Vector256.Load(x + i), Vector256.Load(y + i)).Store(z + i);
 
-        if (Vector128.IsHardwareAccelerated)
-        {
-            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
-            {
-                TOp.Invoke(Vector128.Load(x + i), Vector128.Load(y + i)).Store(z + i);
-            }
-        }
+        public void At128(nint i) => TOp.Invoke(Vector128.Load(x + i), Vector128.Load(y + i)).Store(z + i);
 
-        for (; i < n; i++)
-        {
-            z[i] = TOp.Invoke(x[i], y[i]);
-        }
+        public void At(nint i) => z[i] = TOp.Invoke(x[i], y[i]);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void BinaryScalarLoop<TOp>(float* x, float s, float* z, nint n)
+    private readonly struct BinaryScalarBody<TOp>(float* x, float s, float* z) : IElementWiseBody
         where TOp : IBinaryOperator
     {
-        nint i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var sv = Vector512.Create(s);
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                TOp.Invoke(Vector512.Load(x + i), sv).Store(z + i);
-            }
-        }
+        public void At512(nint i) => TOp.Invoke(Vector512.Load(x + i), Vector512.Create(s)).Store(z + i);
 
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var sv = Vector256.Create(s);
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                TOp.Invoke(Vector256.Load(x + i), sv).Store(z + i);
-            }
-        }
+        public void At256(nint i) => TOp.Invoke(Vector256.Load(x + i), Vector256.Create(s)).Store(z + i);
 
-        if (Vector128.IsHardwareAccelerated)
-        {
-            var sv = Vector128.Create(s);
-            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
-            {
-                TOp.Invoke(Vector128.Load(x + i), sv).Store(z + i);
-            }
-        }
+        public void At128(nint i) => TOp.Invoke(Vector128.Load(x + i), Vector128.Create(s)).Store(z + i);
 
-        for (; i < n; i++)
-        {
-            z[i] = TOp.Invoke(x[i], s);
-        }
+        public void At(nint i) => z[i] = TOp.Invoke(x[i], s);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TernaryLoop<TOp>(float* x, float* y, float* z, float* w, nint n)
+    private readonly struct TernaryBody<TOp>(float* x, float* y, float* z, float* w) : IElementWiseBody
         where TOp : ITernaryOperator
     {
-        nint i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                TOp.Invoke(Vector512.Load(x + i), Vector512.Load(y + i), Vector512.Load(z + i)).Store(w + i);
-            }
-        }
+        public void At512(nint i) => TOp.Invoke(Vector512.Load(x + i), Vector512.Load(y + i), Vector512.Load(z + i)).Store(w + i);
 
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                TOp.Invoke(Vector256.Load(x + i), Vector256.Load(y + i), Vector256.Load(z + i)).Store(w + i);
-            }
-        }
+        public void At256(nint i) => TOp.Invoke(Vector256.Load(x + i), Vector256.Load(y + i), Vector256.Load(z + i)).Store(w + i);
 
-        if (Vector128.IsHardwareAccelerated)
-        {
-            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
-            {
-                TOp.Invoke(Vector128.Load(x + i), Vector128.Load(y + i), Vector128.Load(z + i)).Store(w + i);
-            }
-        }
+        public void At128(nint i) => TOp.Invoke(Vector128.Load(x + i), Vector128.Load(y + i), Vector128.Load(z + i)).Store(w + i);
 
-        for (; i < n; i++)
-        {
-            w[i] = TOp.Invoke(x[i], y[i], z[i]);
-        }
+        public void At(nint i) => w[i] = TOp.Invoke(x[i], y[i], z[i]);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void TernaryScalarLoop<TOp>(float* x, float* y, float s, float* w, nint n)
+    private readonly struct TernaryScalarBody<TOp>(float* x, float* y, float s, float* w) : IElementWiseBody
         where TOp : ITernaryOperator
     {
-        nint i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var sv = Vector512.Create(s);
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                TOp.Invoke(Vector512.Load(x + i), Vector512.Load(y + i), sv).Store(w + i);
-            }
-        }
+        public void At512(nint i) => TOp.Invoke(Vector512.Load(x + i), Vector512.Load(y + i), Vector512.Create(s)).Store(w + i);
 
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var sv = Vector256.Create(s);
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                TOp.Invoke(Vector256.Load(x + i), Vector256.Load(y + i), sv).Store(w + i);
-            }
-        }
+        public void At256(nint i) => TOp.Invoke(Vector256.Load(x + i), Vector256.Load(y + i), Vector256.Create(s)).Store(w + i);
 
-        if (Vector128.IsHardwareAccelerated)
-        {
-            var sv = Vector128.Create(s);
-            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
-            {
-                TOp.Invoke(Vector128.Load(x + i), Vector128.Load(y + i), sv).Store(w + i);
-            }
-        }
+        public void At128(nint i) => TOp.Invoke(Vector128.Load(x + i), Vector128.Load(y + i), Vector128.Create(s)).Store(w + i);
 
-        for (; i < n; i++)
-        {
-            w[i] = TOp.Invoke(x[i], y[i], s);
-        }
-    }
-
-    private struct TernaryScalarTask<TOp> : IParallelTask
-        where TOp : ITernaryOperator
-    {
-        public float* X;
-        public float* Y;
-        public float S;
-        public float* W;
-        public int Length;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
-        {
-            var (s, n) = Chunk(index, Length);
-            TernaryScalarLoop<TOp>(X + s, Y + s, S, W + s, n);
-        }
-    }
-
-    private struct UnaryTask<TOp> : IParallelTask
-        where TOp : IUnaryOperator
-    {
-        public float* X;
-        public float* Y;
-        public int Length;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
-        {
-            var (s, n) = Chunk(index, Length);
-            UnaryLoop<TOp>(X + s, Y + s, n);
-        }
-    }
-
-    private struct BinaryTask<TOp> : IParallelTask
-        where TOp : IBinaryOperator
-    {
-        public float* X;
-        public float* Y;
-        public float* Z;
-        public int Length;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
-        {
-            var (s, n) = Chunk(index, Length);
-            BinaryLoop<TOp>(X + s, Y + s, Z + s, n);
-        }
-    }
-
-    private struct BinaryScalarTask<TOp> : IParallelTask
-        where TOp : IBinaryOperator
-    {
-        public float* X;
-        public float S;
-        public float* Z;
-        public int Length;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
-        {
-            var (s, n) = Chunk(index, Length);
-            BinaryScalarLoop<TOp>(X + s, S, Z + s, n);
-        }
-    }
-
-    private struct TernaryTask<TOp> : IParallelTask
-        where TOp : ITernaryOperator
-    {
-        public float* X;
-        public float* Y;
-        public float* Z;
-        public float* W;
-        public int Length;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
-        {
-            var (s, n) = Chunk(index, Length);
-            TernaryLoop<TOp>(X + s, Y + s, Z + s, W + s, n);
-        }
+        public void At(nint i) => w[i] = TOp.Invoke(x[i], y[i], s);
     }
 }

@@ -1,8 +1,9 @@
 namespace Acr.Backends.Cpu.Kernels;
 
 // Operators in the style of System.Numerics.Tensors: stateless structs whose static members give the
-// same lane-wise function for a scalar and for every vector width. The drivers (ElementWiseDriver,
-// RowBroadcastDriver) write each loop, its vector-width dispatch and its tail exactly once.
+// same lane-wise function for a scalar and for every vector width. ElementWiseDriver.Loop writes the loop, its
+// vector-width dispatch and its tail exactly once, over bodies (IElementWiseBody) that bind an operator to its
+// operands; ElementWiseDriver and RowBroadcastDriver run it.
 // Every operator must compute bit-identical values in its scalar and vector forms (no FMA in one form
 // only), so where the vector loop ends never changes a result.
 
@@ -71,4 +72,24 @@ internal interface IRowOperator
 
     /// <summary>512-bit form.</summary>
     static abstract Vector512<float> Invoke(Vector512<float> x, Vector512<float> u, Vector512<float> v, Vector512<float> w);
+}
+
+/// <summary>
+/// An element-wise kernel bound to its operands (pointers, scalars): computes and stores the elements from index
+/// <c>i</c> at one width. Implemented by readonly structs, so <see cref="ElementWiseDriver.Loop{TBody}"/> is
+/// specialised and inlined for each.
+/// </summary>
+internal interface IElementWiseBody
+{
+    /// <summary>Elements <c>[i, i + 16)</c> as one Vector512.</summary>
+    void At512(nint i);
+
+    /// <summary>Elements <c>[i, i + 8)</c> as one Vector256.</summary>
+    void At256(nint i);
+
+    /// <summary>Elements <c>[i, i + 4)</c> as one Vector128.</summary>
+    void At128(nint i);
+
+    /// <summary>Element <c>i</c>.</summary>
+    void At(nint i);
 }

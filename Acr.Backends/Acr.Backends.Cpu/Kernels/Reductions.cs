@@ -21,7 +21,7 @@ internal static unsafe class Reductions
     public static void ColumnSum(WorkerPool pool, float* x, int rows, int columns, float* y, bool accumulate, double* partials)
     {
         var chunks = ChunkCount(rows);
-        var task = new ColumnSumTask { X = x, Rows = rows, Columns = columns, Partials = partials };
+        var task = new ColumnSumTask(x, rows, columns, partials);
         pool.Run(ref task, chunks, parallel: (long)rows * columns >= ElementWiseDriver.ParallelThreshold);
 
         for (var j = 0; j < columns; j++)
@@ -79,21 +79,7 @@ internal static unsafe class Reductions
                 a7.Store(d + 56);
             }
 
-            for (; j + 16 <= width; j += 16)
-            {
-                var d = acc + j;
-                Vector512<double> a0 = Vector512.Load(d), a1 = Vector512.Load(d + 8);
-                var p = x + j;
-                for (var i = 0; i < rows; i++, p += stride)
-                {
-                    var (l0, h0) = Vector512.Widen(Vector512.Load(p));
-                    a0 += l0;
-                    a1 += h0;
-                }
-
-                a0.Store(d);
-                a1.Store(d + 8);
-            }
+            j = AccumulateStrips<Float512, Double512>(acc, x, rows, stride, j, width);
         }
 
         if (Vector256.IsHardwareAccelerated)
@@ -119,21 +105,7 @@ internal static unsafe class Reductions
                 a3.Store(d + 12);
             }
 
-            for (; j + 8 <= width; j += 8)
-            {
-                var d = acc + j;
-                Vector256<double> a0 = Vector256.Load(d), a1 = Vector256.Load(d + 4);
-                var p = x + j;
-                for (var i = 0; i < rows; i++, p += stride)
-                {
-                    var (l0, h0) = Vector256.Widen(Vector256.Load(p));
-                    a0 += l0;
-                    a1 += h0;
-                }
-
-                a0.Store(d);
-                a1.Store(d + 4);
-            }
+            j = AccumulateStrips<Float256, Double256>(acc, x, rows, stride, j, width);
         }
 
         for (; j < width; j++)
@@ -149,24 +121,48 @@ internal static unsafe class Reductions
         }
     }
 
+    /// <summary>
+    /// <see cref="AccumulateColumns"/> from column <paramref name="j"/> in strips of one <typeparamref name="TFloat"/>
+    /// (two double accumulators) while a whole strip fits; returns where it stopped.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int AccumulateStrips<TFloat, TDouble>(double* acc, float* x, int rows, nint stride, int j, int width)
+        where TFloat : unmanaged, IWideningFloatLanes<TFloat, TDouble>
+        where TDouble : unmanaged, IDoubleLanes<TDouble>
+    {
+        for (; j + TFloat.Count <= width; j += TFloat.Count)
+        {
+            var d = acc + j;
+            TDouble a0 = TDouble.Load(d), a1 = TDouble.Load(d + TDouble.Count);
+            var p = x + j;
+            for (var i = 0; i < rows; i++, p += stride)
+            {
+                var (l0, h0) = TFloat.Widen(TFloat.Load(p));
+                a0 += l0;
+                a1 += h0;
+            }
+
+            a0.Store(d);
+            a1.Store(d + TDouble.Count);
+        }
+
+        return j;
+    }
+
     /// <summary>Sets <paramref name="n"/> doubles to zero.</summary>
     public static void Clear(double* p, int n) => new Span<double>(p, n).Clear();
 
-    private struct ColumnSumTask : IParallelTask
+    /// <summary>The column sums of row chunk <c>index</c>, into row <c>index</c> of <paramref name="partials"/>.</summary>
+    private readonly struct ColumnSumTask(float* x, int rows, int columns, double* partials) : IParallelTask
     {
-        public float* X;
-        public int Rows;
-        public int Columns;
-        public double* Partials;
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
+        public void Execute(int index, int worker)
         {
-            var acc = Partials + ((nint)index * Columns);
-            Clear(acc, Columns);
+            var acc = partials + ((nint)index * columns);
+            Clear(acc, columns);
             var start = index * RowsPerChunk;
-            var end = Math.Min(Rows, start + RowsPerChunk);
-            AccumulateColumns(acc, X + ((nint)start * Columns), end - start, Columns, Columns);
+            var end = Math.Min(rows, start + RowsPerChunk);
+            AccumulateColumns(acc, x + ((nint)start * columns), end - start, columns, columns);
         }
     }
 }

@@ -1,9 +1,10 @@
 namespace Acr.Backends.Cpu.Kernels;
 
 /// <summary>
-/// The one generic loop for row-broadcast kernels: <c>y[i, j] = TOp(x[i, j], u[j], v[j], w[j])</c> over an
-/// R×C row-major matrix. Rows are vectorised across columns; large matrices are split into fixed blocks of
-/// rows (depending on the shape only) spread over the worker pool. y may alias x exactly.
+/// The row-broadcast kernels: <c>y[i, j] = TOp(x[i, j], u[j], v[j], w[j])</c> over an R×C row-major matrix, each
+/// row one run of the element-wise loop (<see cref="ElementWiseDriver.Loop{TBody}"/>) across its columns. Large
+/// matrices are split into fixed blocks of rows (depending on the shape only) spread over the worker pool.
+/// y may alias x exactly.
 /// </summary>
 internal static unsafe class RowBroadcastDriver
 {
@@ -20,7 +21,7 @@ internal static unsafe class RowBroadcastDriver
         }
 
         var rowsPerTask = Math.Max(1, ElementWiseDriver.ChunkLength / columns);
-        var task = new RowTask<TOp> { X = x, U = u, V = v, W = w, Y = y, Rows = rows, Columns = columns, RowsPerTask = rowsPerTask };
+        var task = new RowTask<TOp>(x, u, v, w, y, rows, columns, rowsPerTask);
         pool.Run(ref task, (rows + rowsPerTask - 1) / rowsPerTask);
     }
 
@@ -35,62 +36,32 @@ internal static unsafe class RowBroadcastDriver
         for (var r = rowStart; r < rowEnd; r++)
         {
             var offset = (nint)r * stride;
-            Row<TOp>(x + offset, u, v, w, y + offset, width);
+            ElementWiseDriver.Loop(new RowBody<TOp>(x + offset, u, v, w, y + offset), 0, width);
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row<TOp>(float* x, float* u, float* v, float* w, float* y, nint n)
+    /// <summary><c>y[j] = TOp(x[j], u[j], v[j], w[j])</c> along one row.</summary>
+    private readonly struct RowBody<TOp>(float* x, float* u, float* v, float* w, float* y) : IElementWiseBody
         where TOp : IRowOperator
     {
-        nint j = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; j <= n - Vector512<float>.Count; j += Vector512<float>.Count)
-            {
-                TOp.Invoke(Vector512.Load(x + j), Vector512.Load(u + j), Vector512.Load(v + j), Vector512.Load(w + j)).Store(y + j);
-            }
-        }
+        public void At512(nint j) => TOp.Invoke(Vector512.Load(x + j), Vector512.Load(u + j), Vector512.Load(v + j), Vector512.Load(w + j)).Store(y + j);
 
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; j <= n - Vector256<float>.Count; j += Vector256<float>.Count)
-            {
-                TOp.Invoke(Vector256.Load(x + j), Vector256.Load(u + j), Vector256.Load(v + j), Vector256.Load(w + j)).Store(y + j);
-            }
-        }
+        public void At256(nint j) => TOp.Invoke(Vector256.Load(x + j), Vector256.Load(u + j), Vector256.Load(v + j), Vector256.Load(w + j)).Store(y + j);
 
-        if (Vector128.IsHardwareAccelerated)
-        {
-            for (; j <= n - Vector128<float>.Count; j += Vector128<float>.Count)
-            {
-                TOp.Invoke(Vector128.Load(x + j), Vector128.Load(u + j), Vector128.Load(v + j), Vector128.Load(w + j)).Store(y + j);
-            }
-        }
+        public void At128(nint j) => TOp.Invoke(Vector128.Load(x + j), Vector128.Load(u + j), Vector128.Load(v + j), Vector128.Load(w + j)).Store(y + j);
 
-        for (; j < n; j++)
-        {
-            y[j] = TOp.Invoke(x[j], u[j], v[j], w[j]);
-        }
+        public void At(nint j) => y[j] = TOp.Invoke(x[j], u[j], v[j], w[j]);
     }
 
-    private struct RowTask<TOp> : IParallelTask
+    /// <summary>Rows <c>[index·rowsPerTask, (index + 1)·rowsPerTask)</c> of the matrix.</summary>
+    private readonly struct RowTask<TOp>(float* x, float* u, float* v, float* w, float* y, int rows, int columns, int rowsPerTask) : IParallelTask
         where TOp : IRowOperator
     {
-        public float* X;
-        public float* U;
-        public float* V;
-        public float* W;
-        public float* Y;
-        public int Rows;
-        public int Columns;
-        public int RowsPerTask;
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
+        public void Execute(int index, int worker)
         {
-            var start = index * RowsPerTask;
-            Rows<TOp>(X, U, V, W, Y, start, Math.Min(Rows, start + RowsPerTask), Columns, Columns);
+            var start = index * rowsPerTask;
+            Rows<TOp>(x, u, v, w, y, start, Math.Min(rows, start + rowsPerTask), columns, columns);
         }
     }
 }

@@ -20,32 +20,25 @@ internal sealed unsafe class BatchedGemmKernel(CpuBackend backend) : CpuKernel<B
     protected override void Execute(in BatchedGemmOp.Args a)
     {
         int m = a.M, n = a.N, k = a.K, count = a.Count;
-        float* pa = Pointer(a.A), pb = Pointer(a.B), pc = Pointer(a.C);
         nint strideA = a.A.Shape[0] == 1 ? 0 : (nint)m * k, strideB = a.B.Shape[0] == 1 ? 0 : (nint)k * n, strideC = a.C.Shape[0] == 1 ? 0 : (nint)m * n;
         if (m == 0 || n == 0)
         {
             return;
         }
 
+        // The first matrix's problem; matrix b is the same with A, B and C moved on by b strides.
+        var first = new GemmProblem(a.TransposeA, a.TransposeB, m, n, k, a.Alpha, Pointer(a.A), Pointer(a.B), a.Beta, Pointer(a.C));
         var work = (long)m * n * Math.Max(k, 1);
         if (strideC == 0 || work >= LargeWork)
         {
             for (var b = 0; b < count; b++)
             {
-                var beta = strideC == 0 && b > 0 ? 1f : a.Beta;
-                GemmKernel.Run(Backend, new GemmProblem
-                {
-                    A = pa + (b * strideA),
-                    B = pb + (b * strideB),
-                    C = pc + (b * strideC),
-                    M = m,
-                    N = n,
-                    K = k,
-                    TransposeA = a.TransposeA,
-                    TransposeB = a.TransposeB,
-                    Alpha = a.Alpha,
-                    Beta = beta,
-                });
+                var problem = first;
+                problem.A += b * strideA;
+                problem.B += b * strideB;
+                problem.C += b * strideC;
+                problem.Beta = strideC == 0 && b > 0 ? 1f : a.Beta;
+                GemmKernel.Run(Backend, problem);
             }
 
             return;
@@ -54,68 +47,39 @@ internal sealed unsafe class BatchedGemmKernel(CpuBackend backend) : CpuKernel<B
         var perTask = (int)Math.Max(1, TaskWork / work);
         var threads = Backend.Pool.Threads;
         var scratchStride = (k * n) + n + Vector<float>.Count;
-        var task = new SmallTask
-        {
-            A = pa,
-            B = pb,
-            C = pc,
-            StrideA = strideA,
-            StrideB = strideB,
-            StrideC = strideC,
-            M = m,
-            N = n,
-            K = k,
-            Count = count,
-            PerTask = perTask,
-            TransposeA = a.TransposeA,
-            TransposeB = a.TransposeB,
-            Alpha = a.Alpha,
-            Beta = a.Beta,
-            Scratch = Backend.FloatScratch.Ensure(checked(threads * scratchStride)),
-            ScratchStride = scratchStride,
-        };
+        var scratch = Backend.FloatScratch.Ensure(checked(threads * scratchStride));
+        var task = new SmallTask(first, strideA, strideB, strideC, count, perTask, scratch, scratchStride);
         var tasks = (count + perTask - 1) / perTask;
         Backend.Pool.Run(ref task, tasks, parallel: tasks > 1 && (long)count * work >= 2 * TaskWork);
     }
 
-    private struct SmallTask : IParallelTask
+    /// <summary>
+    /// Batches <c>[index·perTask, (index + 1)·perTask)</c> of <paramref name="count"/>: matrix b is <paramref name="first"/>
+    /// with A, B and C moved on by b strides; each worker packs op(B) into its own <paramref name="scratchStride"/>
+    /// floats of <paramref name="scratch"/>.
+    /// </summary>
+    private readonly struct SmallTask(GemmProblem first, nint strideA, nint strideB, nint strideC, int count, int perTask,
+        float* scratch, int scratchStride) : IParallelTask
     {
-        public float* A;
-        public float* B;
-        public float* C;
-        public nint StrideA;
-        public nint StrideB;
-        public nint StrideC;
-        public int M;
-        public int N;
-        public int K;
-        public int Count;
-        public int PerTask;
-        public bool TransposeA;
-        public bool TransposeB;
-        public float Alpha;
-        public float Beta;
-        public float* Scratch;
-        public int ScratchStride;
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
+        public void Execute(int index, int worker)
         {
-            var panel = Scratch + ((nint)worker * ScratchStride);
-            var row = panel + ((nint)K * N);
-            var end = Math.Min(Count, (index + 1) * PerTask);
-            for (var b = index * PerTask; b < end; b++)
+            var panel = scratch + ((nint)worker * scratchStride);
+            var row = panel + ((nint)first.K * first.N);
+            var end = Math.Min(count, (index + 1) * perTask);
+            for (var b = index * perTask; b < end; b++)
             {
-                Multiply(A + (b * StrideA), B + (b * StrideB), C + (b * StrideC), panel, row);
+                Multiply(first.A + (b * strideA), first.B + (b * strideB), first.C + (b * strideC), panel, row);
             }
         }
 
         /// <summary>C = α·op(A)·op(B) + β·C for one small matrix: op(B) packed K×N, then per row of C a sum of K scaled panel rows.</summary>
-        private readonly void Multiply(float* a, float* b, float* c, float* panel, float* row)
+        private void Multiply(float* a, float* b, float* c, float* panel, float* row)
         {
-            int m = M, n = N, k = K;
+            int m = first.M, n = first.N, k = first.K;
+            float alpha = first.Alpha, beta = first.Beta;
             var packed = b;
-            if (TransposeB)
+            if (first.TransposeB)
             {
                 for (var p = 0; p < k; p++)
                 {
@@ -134,7 +98,7 @@ internal sealed unsafe class BatchedGemmKernel(CpuBackend backend) : CpuKernel<B
                 new Span<float>(row, n).Clear();
                 for (var p = 0; p < k; p++)
                 {
-                    var av = TransposeA ? a[((nint)p * m) + i] : a[((nint)i * k) + p];
+                    var av = first.TransposeA ? a[((nint)p * m) + i] : a[((nint)i * k) + p];
                     var scale = new Vector<float>(av);
                     var source = packed + ((nint)p * n);
                     var j = 0;
@@ -153,7 +117,7 @@ internal sealed unsafe class BatchedGemmKernel(CpuBackend backend) : CpuKernel<B
                 var output = c + ((nint)i * n);
                 for (var j = 0; j < n; j++)
                 {
-                    output[j] = Beta == 0 ? Alpha * row[j] : MathF.FusedMultiplyAdd(Alpha, row[j], Beta * output[j]);
+                    output[j] = beta == 0 ? alpha * row[j] : MathF.FusedMultiplyAdd(alpha, row[j], beta * output[j]);
                 }
             }
         }

@@ -5,34 +5,29 @@ internal sealed unsafe class GatherRowsKernel(CpuBackend backend) : CpuKernel<Ga
 {
     protected override void Execute(in GatherRowsOp.Args a)
     {
-        var task = new GatherTask { X = Pointer(a.X), Indices = IntPointer(a.Indices), Y = Pointer(a.Y), Rows = a.X.Shape.Rows, Columns = a.X.Shape.Columns, Count = a.Indices.Length };
-        var tasks = (task.Count + GatherTask.RowsPerTask - 1) / GatherTask.RowsPerTask;
-        Backend.Pool.Run(ref task, tasks, parallel: (long)task.Count * task.Columns >= 1 << 16);
+        int columns = a.X.Shape.Columns, count = a.Indices.Length;
+        var task = new GatherTask(Pointer(a.X), IntPointer(a.Indices), Pointer(a.Y), a.X.Shape.Rows, columns, count);
+        var tasks = (count + GatherTask.RowsPerTask - 1) / GatherTask.RowsPerTask;
+        Backend.Pool.Run(ref task, tasks, parallel: (long)count * columns >= 1 << 16);
     }
 
-    private struct GatherTask : IParallelTask
+    /// <summary>Output rows <c>[index·RowsPerTask, (index + 1)·RowsPerTask)</c> of <paramref name="count"/>.</summary>
+    private readonly struct GatherTask(float* x, int* indices, float* y, int rows, int columns, int count) : IParallelTask
     {
         public const int RowsPerTask = 512;
 
-        public float* X;
-        public int* Indices;
-        public float* Y;
-        public int Rows;
-        public int Columns;
-        public int Count;
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
+        public void Execute(int index, int worker)
         {
-            var c = Columns;
-            var end = Math.Min(Count, (index + 1) * RowsPerTask);
+            var c = columns;
+            var end = Math.Min(count, (index + 1) * RowsPerTask);
             for (var i = index * RowsPerTask; i < end; i++)
             {
-                var destination = new Span<float>(Y + ((nint)i * c), c);
-                var source = Indices[i];
-                if ((uint)source < (uint)Rows)
+                var destination = new Span<float>(y + ((nint)i * c), c);
+                var source = indices[i];
+                if ((uint)source < (uint)rows)
                 {
-                    new ReadOnlySpan<float>(X + ((nint)source * c), c).CopyTo(destination);
+                    new ReadOnlySpan<float>(x + ((nint)source * c), c).CopyTo(destination);
                 }
                 else
                 {

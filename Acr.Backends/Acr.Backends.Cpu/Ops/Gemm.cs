@@ -5,19 +5,8 @@ namespace Acr.Backends.Cpu.Ops;
 /// <summary>The blocked, register-tiled GEMM (see <c>Kernels/Gemm/</c>), on the widest micro-kernel the hardware runs.</summary>
 internal sealed unsafe class GemmKernel(CpuBackend backend) : CpuKernel<GemmOp.Args>(backend, GemmOp.Instance)
 {
-    protected override void Execute(in GemmOp.Args a) => Run(Backend, new GemmProblem
-    {
-        A = Pointer(a.A),
-        B = Pointer(a.B),
-        C = Pointer(a.C),
-        M = a.M,
-        N = a.N,
-        K = a.K,
-        TransposeA = a.TransposeA,
-        TransposeB = a.TransposeB,
-        Alpha = a.Alpha,
-        Beta = a.Beta,
-    });
+    protected override void Execute(in GemmOp.Args a) =>
+        Run(Backend, new GemmProblem(a.TransposeA, a.TransposeB, a.M, a.N, a.K, a.Alpha, Pointer(a.A), Pointer(a.B), a.Beta, Pointer(a.C)));
 
     /// <summary>Runs one GEMM problem on the backend's micro-kernel (also used by Linear and the batched GEMM).</summary>
     internal static void Run(CpuBackend backend, in GemmProblem problem)

@@ -5,34 +5,23 @@ internal sealed unsafe class GroupMeanKernel(CpuBackend backend) : CpuKernel<Gro
 {
     protected override void Execute(in GroupMeanOp.Args a)
     {
-        var task = new MeanTask { X = Pointer(a.X), Y = Pointer(a.Y), Columns = a.X.Shape.Columns, GroupSize = a.GroupSize, Groups = a.X.Shape.Rows / a.GroupSize };
-        task.Run(Backend.Pool);
+        int columns = a.X.Shape.Columns, groupSize = a.GroupSize, groups = a.X.Shape.Rows / a.GroupSize;
+        var perTask = Math.Max(1, (1 << 14) / Math.Max(1, groupSize * columns));
+        var task = new MeanTask(Pointer(a.X), Pointer(a.Y), columns, groupSize, groups, perTask);
+        Backend.Pool.Run(ref task, (groups + perTask - 1) / perTask, parallel: (long)groups * groupSize * columns >= 1 << 16);
     }
 
-    private struct MeanTask : IParallelTask
+    /// <summary>Groups <c>[index·perTask, (index + 1)·perTask)</c>: each one's mean row.</summary>
+    private readonly struct MeanTask(float* x, float* y, int columns, int groupSize, int groups, int perTask) : IParallelTask
     {
-        public float* X;
-        public float* Y;
-        public int Columns;
-        public int GroupSize;
-        public int Groups;
-        private int _perTask;
-
-        public void Run(WorkerPool pool)
-        {
-            _perTask = Math.Max(1, (1 << 14) / Math.Max(1, GroupSize * Columns));
-            var tasks = (Groups + _perTask - 1) / _perTask;
-            pool.Run(ref this, tasks, parallel: (long)Groups * GroupSize * Columns >= 1 << 16);
-        }
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
+        public void Execute(int index, int worker)
         {
-            int c = Columns, v = GroupSize;
-            var end = Math.Min(Groups, (index + 1) * _perTask);
-            for (var g = index * _perTask; g < end; g++)
+            int c = columns, v = groupSize;
+            var end = Math.Min(groups, (index + 1) * perTask);
+            for (var g = index * perTask; g < end; g++)
             {
-                var first = X + ((nint)g * v * c);
+                var first = x + ((nint)g * v * c);
                 for (var j = 0; j < c; j++)
                 {
                     double s = 0;
@@ -41,7 +30,7 @@ internal sealed unsafe class GroupMeanKernel(CpuBackend backend) : CpuKernel<Gro
                         s += first[((nint)k * c) + j];
                     }
 
-                    Y[((nint)g * c) + j] = (float)(s / v);
+                    y[((nint)g * c) + j] = (float)(s / v);
                 }
             }
         }

@@ -5,32 +5,27 @@ internal sealed unsafe class RowL2NormalizeKernel(CpuBackend backend) : CpuKerne
 {
     protected override void Execute(in RowL2NormalizeOp.Args a)
     {
-        var task = new NormalizeTask { X = Pointer(a.X), Y = Pointer(a.Y), Norm = Pointer(a.Norm), Rows = a.X.Shape.Rows, Columns = a.X.Shape.Columns, Epsilon = a.Epsilon };
-        Backend.Pool.Run(ref task, NormalizeTask.Tasks(task.Rows), parallel: (long)task.Rows * task.Columns >= 1 << 16);
+        int rows = a.X.Shape.Rows, columns = a.X.Shape.Columns;
+        var task = new NormalizeTask(Pointer(a.X), Pointer(a.Y), Pointer(a.Norm), rows, columns, a.Epsilon);
+        Backend.Pool.Run(ref task, NormalizeTask.Tasks(rows), parallel: (long)rows * columns >= 1 << 16);
     }
 
-    private struct NormalizeTask : IParallelTask
+    /// <summary>Rows <c>[index·RowsPerTask, (index + 1)·RowsPerTask)</c>: their norms and normalised rows.</summary>
+    private readonly struct NormalizeTask(float* input, float* output, float* norms, int rows, int columns, float epsilon) : IParallelTask
     {
         private const int RowsPerTask = 256;
-
-        public float* X;
-        public float* Y;
-        public float* Norm;
-        public int Rows;
-        public int Columns;
-        public float Epsilon;
 
         public static int Tasks(int rows) => (rows + RowsPerTask - 1) / RowsPerTask;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
+        public void Execute(int index, int worker)
         {
-            var d = Columns;
-            var end = Math.Min(Rows, (index + 1) * RowsPerTask);
+            var d = columns;
+            var end = Math.Min(rows, (index + 1) * RowsPerTask);
             for (var i = index * RowsPerTask; i < end; i++)
             {
-                var x = X + ((nint)i * d);
-                var y = Y + ((nint)i * d);
+                var x = input + ((nint)i * d);
+                var y = output + ((nint)i * d);
                 double s = 0;
                 for (var j = 0; j < d; j++)
                 {
@@ -38,8 +33,8 @@ internal sealed unsafe class RowL2NormalizeKernel(CpuBackend backend) : CpuKerne
                 }
 
                 var norm = Math.Sqrt(s);
-                var divisor = Math.Max(norm, Epsilon);
-                Norm[i] = (float)norm;
+                var divisor = Math.Max(norm, epsilon);
+                norms[i] = (float)norm;
                 for (var j = 0; j < d; j++)
                 {
                     y[j] = (float)(x[j] / divisor);

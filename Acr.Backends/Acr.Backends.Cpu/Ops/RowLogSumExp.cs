@@ -10,9 +10,7 @@ internal sealed unsafe class RowLogSumExpKernel(CpuBackend backend) : CpuKernel<
 {
     protected override void Execute(in RowLogSumExpOp.Args a)
     {
-        var task = RowLogSumExpTask.Create(Backend, a.X, a.Bias, Pointer(a.Y), null, null, false);
-        task.Forward = true;
-        task.Run(Backend.Pool);
+        RowLogSumExpTask.Create(Backend, a.X, a.Bias, Pointer(a.Y), null, null, false, forward: true).Run(Backend.Pool);
     }
 }
 
@@ -20,77 +18,60 @@ internal sealed unsafe class RowLogSumExpKernel(CpuBackend backend) : CpuKernel<
 internal sealed unsafe class RowLogSumExpBackwardKernel(CpuBackend backend) : CpuKernel<RowLogSumExpBackwardOp.Args>(backend, RowLogSumExpBackwardOp.Instance)
 {
     protected override void Execute(in RowLogSumExpBackwardOp.Args a) =>
-        RowLogSumExpTask.Create(Backend, a.X, a.Bias, Pointer(a.Y), Pointer(a.Dy), Pointer(a.Dx), a.Accumulate).Run(Backend.Pool);
+        RowLogSumExpTask.Create(Backend, a.X, a.Bias, Pointer(a.Y), Pointer(a.Dy), Pointer(a.Dx), a.Accumulate, forward: false).Run(Backend.Pool);
 }
 
-/// <summary>Chunks of rows of the forward or backward pass.</summary>
-internal unsafe struct RowLogSumExpTask : IParallelTask
+/// <summary>
+/// Chunks of rows of the forward (<paramref name="forward"/>: y = log Σ exp(x + bias)) or backward pass; bias row
+/// <c>i mod period</c> goes with row i, and each worker builds a row's terms in its own slice of <paramref name="scratch"/>.
+/// </summary>
+internal readonly unsafe struct RowLogSumExpTask(float* x, float* bias, int period, float* y, float* dy, float* dx, bool accumulate, bool forward,
+    float* scratch, int rows, int columns) : IParallelTask
 {
     private const int RowsPerTask = 256;
 
-    public float* X;
-    public float* Bias;
-    public float* Y;
-    public float* Dy;
-    public float* Dx;
-    public float* Scratch;
-    public int Rows;
-    public int Columns;
-    public int Period;
-    public bool Accumulate;
-    public bool Forward;
-
-    public static RowLogSumExpTask Create(CpuBackend backend, Acr.Tensors.Tensor x, Acr.Tensors.Tensor? bias, float* y, float* dy, float* dx, bool accumulate) => new()
-    {
-        X = Pointer(x),
-        Bias = bias is null ? null : Pointer(bias),
-        Period = bias?.Shape.Rows ?? 1,
-        Y = y,
-        Dy = dy,
-        Dx = dx,
-        Rows = x.Shape.Rows,
-        Columns = x.Shape.Columns,
-        Accumulate = accumulate,
-        Scratch = backend.FloatScratch.Ensure(Math.Max(1, backend.Pool.Threads * x.Shape.Columns)),
-    };
+    public static RowLogSumExpTask Create(CpuBackend backend, Acr.Tensors.Tensor x, Acr.Tensors.Tensor? bias, float* y, float* dy, float* dx, bool accumulate, bool forward) =>
+        new(Pointer(x), bias is null ? null : Pointer(bias), bias?.Shape.Rows ?? 1, y, dy, dx, accumulate, forward,
+            backend.FloatScratch.Ensure(Math.Max(1, backend.Pool.Threads * x.Shape.Columns)), x.Shape.Rows, x.Shape.Columns);
 
     public void Run(WorkerPool pool)
     {
-        var tasks = (Rows + RowsPerTask - 1) / RowsPerTask;
-        pool.Run(ref this, tasks, parallel: (long)Rows * Columns >= 1 << 15);
+        var task = this;
+        var tasks = (rows + RowsPerTask - 1) / RowsPerTask;
+        pool.Run(ref task, tasks, parallel: (long)rows * columns >= 1 << 15);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public readonly void Execute(int index, int worker)
+    public void Execute(int index, int worker)
     {
-        var c = Columns;
-        var terms = new Span<float>(Scratch + ((nint)worker * c), c);
-        var end = Math.Min(Rows, (index + 1) * RowsPerTask);
+        var c = columns;
+        var terms = new Span<float>(scratch + ((nint)worker * c), c);
+        var end = Math.Min(rows, (index + 1) * RowsPerTask);
         for (var i = index * RowsPerTask; i < end; i++)
         {
-            var x = new ReadOnlySpan<float>(X + ((nint)i * c), c);
-            if (Bias is null)
+            var row = new ReadOnlySpan<float>(x + ((nint)i * c), c);
+            if (bias is null)
             {
-                x.CopyTo(terms);
+                row.CopyTo(terms);
             }
             else
             {
-                TensorPrimitives.Add(x, new ReadOnlySpan<float>(Bias + ((nint)(i % Period) * c), c), terms);
+                TensorPrimitives.Add(row, new ReadOnlySpan<float>(bias + ((nint)(i % period) * c), c), terms);
             }
 
-            if (Forward)
+            if (forward)
             {
-                Y[i] = LogSumExp(terms);
+                y[i] = LogSumExp(terms);
                 continue;
             }
 
-            var dx = new Span<float>(Dx + ((nint)i * c), c);
-            var yi = Y[i];
+            var gradient = new Span<float>(dx + ((nint)i * c), c);
+            var yi = y[i];
             if (float.IsNegativeInfinity(yi))
             {
-                if (!Accumulate)
+                if (!accumulate)
                 {
-                    dx.Clear();
+                    gradient.Clear();
                 }
 
                 continue;
@@ -98,13 +79,13 @@ internal unsafe struct RowLogSumExpTask : IParallelTask
 
             TensorPrimitives.Subtract(terms, yi, terms);
             TensorPrimitives.Exp(terms, terms);
-            if (Accumulate)
+            if (accumulate)
             {
-                TensorPrimitives.MultiplyAdd(terms, Dy[i], dx, dx);
+                TensorPrimitives.MultiplyAdd(terms, dy[i], gradient, gradient);
             }
             else
             {
-                TensorPrimitives.Multiply(terms, Dy[i], dx);
+                TensorPrimitives.Multiply(terms, dy[i], gradient);
             }
         }
     }

@@ -74,38 +74,13 @@ internal static unsafe class GemmDriver<TKernel>
                 var panel = workspace.Panel(kgLen * ncPad);
 
                 // Phase 1: pack the op(B) panel, block by block, sliver group by sliver group.
-                var pack = new PackTask
-                {
-                    B = problem.B,
-                    Ldb = problem.Ldb,
-                    TransposeB = problem.TransposeB,
-                    Panel = panel,
-                    K0 = kg,
-                    KgLen = kgLen,
-                    J0 = jc,
-                    Nc = nc,
-                    NcPad = ncPad,
-                    Groups = (slivers + SliversPerPackTask - 1) / SliversPerPackTask,
-                };
-                pool.Run(ref pack, blocks * pack.Groups, parallel: threads > 1);
+                var packGroups = (slivers + SliversPerPackTask - 1) / SliversPerPackTask;
+                var pack = new PackTask(problem, panel, kg, kgLen, jc, nc, ncPad, packGroups);
+                pool.Run(ref pack, blocks * packGroups, parallel: threads > 1);
 
                 // Phase 2: compute C in independent blocks of rows × sliver groups.
                 Decompose(m, slivers, threads, out var mc, out var mTasks, out var groups, out var sliversPerGroup);
-                var compute = new ComputeTask
-                {
-                    Problem = problem,
-                    Panel = panel,
-                    Workers = workers,
-                    WorkerStride = workerStride,
-                    K0 = kg,
-                    KgLen = kgLen,
-                    J0 = jc,
-                    NcPad = ncPad,
-                    Slivers = slivers,
-                    Mc = mc,
-                    Groups = groups,
-                    SliversPerGroup = sliversPerGroup,
-                };
+                var compute = new ComputeTask(problem, panel, workers, workerStride, kg, kgLen, jc, ncPad, slivers, mc, groups, sliversPerGroup);
                 pool.Run(ref compute, mTasks * groups, parallel: threads > 1);
             }
         }
@@ -190,82 +165,68 @@ internal static unsafe class GemmDriver<TKernel>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
-    /// <summary>Phase 1: packs the slivers of one K block × sliver group of the panel.</summary>
-    private struct PackTask : IParallelTask
+    /// <summary>
+    /// Phase 1: packs the slivers of one K block × sliver group of the panel at <paramref name="panel"/>:
+    /// columns <c>[j0, j0 + nc)</c> of op(B), padded to <paramref name="ncPad"/>, depths <c>[k0, k0 + kgLen)</c>,
+    /// in <paramref name="groups"/> groups of slivers per K block.
+    /// </summary>
+    private readonly struct PackTask(GemmProblem problem, float* panel, int k0, int kgLen, int j0, int nc, int ncPad, int groups) : IParallelTask
     {
-        public float* B;
-        public nint Ldb;
-        public bool TransposeB;
-        public float* Panel;
-        public int K0;
-        public int KgLen;
-        public int J0;
-        public int Nc;
-        public int NcPad;
-        public int Groups;
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
+        public void Execute(int index, int worker)
         {
             int nr = TKernel.NR, kcMax = TKernel.KC;
-            var block = index / Groups;
-            var group = index % Groups;
+            var block = index / groups;
+            var group = index % groups;
             var pc = block * kcMax;
-            var kc = Math.Min(kcMax, KgLen - pc);
+            var kc = Math.Min(kcMax, kgLen - pc);
             var t0 = group * SliversPerPackTask * nr;
-            var t1 = Math.Min(Nc, t0 + (SliversPerPackTask * nr));
+            var t1 = Math.Min(nc, t0 + (SliversPerPackTask * nr));
 
             // Block layout: block b starts at b·KC·NcPad; sliver t of it at t·nr·kc.
-            var dst = Panel + ((nint)pc * NcPad) + ((nint)t0 * kc);
-            GemmPacking.PackB(B, Ldb, TransposeB, K0 + pc, kc, J0 + t0, t1 - t0, nr, dst);
+            var dst = panel + ((nint)pc * ncPad) + ((nint)t0 * kc);
+            GemmPacking.PackB(problem.B, problem.Ldb, problem.TransposeB, k0 + pc, kc, j0 + t0, t1 - t0, nr, dst);
         }
     }
 
-    /// <summary>Phase 2: one block of C rows × one group of slivers, over every K block of the panel.</summary>
-    private struct ComputeTask : IParallelTask
+    /// <summary>
+    /// Phase 2: one block of <paramref name="mc"/> C rows × one group of <paramref name="sliversPerGroup"/> slivers,
+    /// over every K block of the panel that phase 1 packed (same <paramref name="k0"/>, <paramref name="kgLen"/>,
+    /// <paramref name="j0"/>, <paramref name="ncPad"/>); each worker packs op(A) into its own
+    /// <paramref name="workerStride"/> floats of <paramref name="workers"/>.
+    /// </summary>
+    private readonly struct ComputeTask(GemmProblem problem, float* panel, float* workers, int workerStride,
+        int k0, int kgLen, int j0, int ncPad, int slivers, int mc, int groups, int sliversPerGroup) : IParallelTask
     {
-        public GemmProblem Problem;
-        public float* Panel;
-        public float* Workers;
-        public int WorkerStride;
-        public int K0;
-        public int KgLen;
-        public int J0;
-        public int NcPad;
-        public int Slivers;
-        public int Mc;
-        public int Groups;
-        public int SliversPerGroup;
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int index, int worker)
+        public void Execute(int index, int worker)
         {
             int mr = TKernel.MR, nr = TKernel.NR, kcMax = TKernel.KC;
-            ref readonly var p = ref Problem;
-            var i0 = index / Groups * Mc;
-            var mc = Math.Min(Mc, p.M - i0);
-            var s0 = index % Groups * SliversPerGroup;
-            var s1 = Math.Min(Slivers, s0 + SliversPerGroup);
-            var aPack = Workers + ((nint)worker * WorkerStride);
+            ref readonly var p = ref problem;
+            var i0 = index / groups * mc;
+            var rows = Math.Min(mc, p.M - i0);
+            var s0 = index % groups * sliversPerGroup;
+            var s1 = Math.Min(slivers, s0 + sliversPerGroup);
+            var aPack = workers + ((nint)worker * workerStride);
             var tile = aPack + ((nint)TKernel.MC * kcMax);
             var ldc = p.Ldc;
             var alpha = p.Alpha;
 
-            for (var pc = 0; pc < KgLen; pc += kcMax)
+            for (var pc = 0; pc < kgLen; pc += kcMax)
             {
-                var kc = Math.Min(kcMax, KgLen - pc);
-                GemmPacking.PackA(p.A, p.Lda, p.TransposeA, i0, mc, K0 + pc, kc, mr, aPack);
-                var beta = K0 + pc == 0 ? p.Beta : 1f;
-                var bias = K0 + pc + kc == p.K ? p.Bias : null;
-                var bBlock = Panel + ((nint)pc * NcPad);
+                var kc = Math.Min(kcMax, kgLen - pc);
+                GemmPacking.PackA(p.A, p.Lda, p.TransposeA, i0, rows, k0 + pc, kc, mr, aPack);
+                var beta = k0 + pc == 0 ? p.Beta : 1f;
+                var bias = k0 + pc + kc == p.K ? p.Bias : null;
+                var bBlock = panel + ((nint)pc * ncPad);
                 for (var s = s0; s < s1; s++)
                 {
-                    var j = J0 + (s * nr);
+                    var j = j0 + (s * nr);
                     var nrLen = Math.Min(nr, p.N - j);
                     var bSliver = bBlock + ((nint)s * nr * kc);
-                    for (var ir = 0; ir < mc; ir += mr)
+                    for (var ir = 0; ir < rows; ir += mr)
                     {
-                        var mrLen = Math.Min(mr, mc - ir);
+                        var mrLen = Math.Min(mr, rows - ir);
                         var aSliver = aPack + ((nint)ir * kc);
                         var c = p.C + ((nint)(i0 + ir) * ldc) + j;
                         if (mrLen == mr && nrLen == nr)

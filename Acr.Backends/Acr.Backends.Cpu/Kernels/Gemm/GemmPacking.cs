@@ -22,24 +22,11 @@ internal static unsafe class GemmPacking
     /// <param name="kc">Depths to pack.</param>
     /// <param name="mr">Sliver height.</param>
     /// <param name="dst">Destination, <c>roundUp(mc, mr)·kc</c> elements.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void PackA(float* a, nint lda, bool transposed, int i0, int mc, int k0, int kc, int mr, float* dst)
     {
-        for (var s = 0; s < mc; s += mr)
-        {
-            var rows = Math.Min(mr, mc - s);
-            var d = dst + ((nint)s * kc);
-            if (transposed)
-            {
-                // op(A)[i, k] = a[k·lda + i]: each k contributes mr contiguous values.
-                CopyStrips(a + ((nint)k0 * lda) + i0 + s, lda, rows, kc, mr, d);
-            }
-            else
-            {
-                // op(A)[i, k] = a[i·lda + k]: rows are contiguous in k; transpose them into the sliver.
-                Transpose(a + ((nint)(i0 + s) * lda) + k0, lda, rows, kc, mr, d);
-            }
-        }
+        // op(A)[i, k] is a[k·lda + i] when transposed (stored depth by depth), else a[i·lda + k].
+        PackSlivers(a, lda, depthMajor: transposed, i0, mc, k0, kc, mr, dst);
     }
 
     /// <summary>
@@ -55,22 +42,45 @@ internal static unsafe class GemmPacking
     /// <param name="nc">Columns to pack (the last sliver is zero-padded to <paramref name="nr"/>).</param>
     /// <param name="nr">Sliver width.</param>
     /// <param name="dst">Destination, <c>roundUp(nc, nr)·kc</c> elements.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void PackB(float* b, nint ldb, bool transposed, int k0, int kc, int j0, int nc, int nr, float* dst)
     {
-        for (var t = 0; t < nc; t += nr)
+        // op(B)[k, j] is b[k·ldb + j] unless transposed (stored depth by depth), else b[j·ldb + k].
+        PackSlivers(b, ldb, depthMajor: !transposed, j0, nc, k0, kc, nr, dst);
+    }
+
+    /// <summary>
+    /// Packs lines <c>[first, first + count)</c> (rows of op(A) or columns of op(B)) over depths
+    /// <c>[k0, k0 + kc)</c> into slivers of <paramref name="width"/> lines:
+    /// <c>dst[(s·width)·kc + k·width + l] = line first + s·width + l at depth k0 + k</c>.
+    /// </summary>
+    /// <param name="m">The matrix as stored.</param>
+    /// <param name="ld">Its row stride.</param>
+    /// <param name="depthMajor">
+    /// Whether it is stored depth by depth (<c>m[k·ld + line]</c>: each depth contributes <paramref name="width"/>
+    /// contiguous values, copied as strips) rather than line by line (<c>m[line·ld + k]</c>: lines contiguous in
+    /// depth, transposed into the sliver).
+    /// </param>
+    /// <param name="first">First line.</param>
+    /// <param name="count">Lines to pack (the last sliver is zero-padded to <paramref name="width"/>).</param>
+    /// <param name="k0">First depth.</param>
+    /// <param name="kc">Depths to pack.</param>
+    /// <param name="width">Sliver width.</param>
+    /// <param name="dst">Destination, <c>roundUp(count, width)·kc</c> elements.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackSlivers(float* m, nint ld, bool depthMajor, int first, int count, int k0, int kc, int width, float* dst)
+    {
+        for (var s = 0; s < count; s += width)
         {
-            var columns = Math.Min(nr, nc - t);
-            var d = dst + ((nint)t * kc);
-            if (transposed)
+            var lines = Math.Min(width, count - s);
+            var d = dst + ((nint)s * kc);
+            if (depthMajor)
             {
-                // op(B)[k, j] = b[j·ldb + k]: columns of op(B) are contiguous in k; transpose them.
-                Transpose(b + ((nint)(j0 + t) * ldb) + k0, ldb, columns, kc, nr, d);
+                CopyStrips(m + ((nint)k0 * ld) + first + s, ld, lines, kc, width, d);
             }
             else
             {
-                // op(B)[k, j] = b[k·ldb + j]: each k contributes nr contiguous values.
-                CopyStrips(b + ((nint)k0 * ldb) + j0 + t, ldb, columns, kc, nr, d);
+                Transpose(m + ((nint)(first + s) * ld) + k0, ld, lines, kc, width, d);
             }
         }
     }

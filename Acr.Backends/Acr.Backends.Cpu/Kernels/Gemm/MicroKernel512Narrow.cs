@@ -13,7 +13,8 @@ internal readonly unsafe struct MicroKernel512Narrow : IGemmMicroKernel
     public static int NR => 16;
 
     /// <inheritdoc />
-    public static int KC => 1024;
+    /// <remarks>The 8×32 kernel's: K is cut into the same blocks, so a narrow C gets the same bits from either kernel.</remarks>
+    public static int KC => MicroKernel512.KC;
 
     /// <inheritdoc />
     public static int MC => 128;
