@@ -1,0 +1,194 @@
+using Acr.Autograd;
+using Acr.Compute;
+using Acr.Nn;
+using Acr.Numerics;
+using Acr.Tensors;
+
+namespace Acr.Detectors.Ntl;
+
+/// <summary>
+/// The tabular NTL network. Transformation k is the bias-free MLP T_k(x) = W3_k·ReLU(W2_k·ReLU(W1_k·x)) (d→hidden→hidden→d,
+/// as NeuTraL-AD's tabular transformation net), its output used directly as the view; all M run as one batched GEMM per
+/// layer. The views of a batch are arranged row-major (row i's identity view, then T_1(x_i) … T_M(x_i)), so a task's
+/// rows stay contiguous and its batch-norm segment is the task's segment scaled by M + 1: one segment per task, views
+/// included. The encoder is <c>encoder-layers</c> × [Linear → BatchNorm → ReLU] → Linear(→embedding).
+/// </summary>
+public sealed class NtlModel : DetectorModel
+{
+    private readonly Sequential _encoder;
+    private readonly NtlObjective _objective;
+    private readonly ComputeBackend _backend;
+    private readonly Dictionary<int, Tensor> _viewOrder = [];
+    private readonly Dictionary<string, BatchSegments> _segments = [];
+    private readonly int _views;
+
+    /// <summary>Builds and initialises the model from <paramref name="spec"/>; the weights are a pure function of the seed.</summary>
+    /// <param name="spec">Input width, options (see <see cref="NtlDetector.Options"/>) and seed.</param>
+    /// <param name="backend">Where the tensors live.</param>
+    /// <exception cref="ArgumentException">An option is missing or invalid.</exception>
+    public NtlModel(DetectorModelSpec spec, ComputeBackend backend)
+        : base(NtlDetector.DetectorName, spec)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        var m = spec.GetPositiveInt32("transformations");
+        if (m < 2)
+        {
+            throw new ArgumentException($"Option 'transformations' must be at least 2 (NTL contrasts each transformed view with the others); got {m}.", nameof(spec));
+        }
+
+        var hidden = spec.GetPositiveInt32("hidden");
+        var encoderHidden = spec.GetPositiveInt32("encoder-hidden");
+        var layers = spec.GetPositiveInt32("encoder-layers");
+        var embedding = spec.GetPositiveInt32("embedding");
+        var temperature = spec.GetPositiveSingle("temperature");
+        var bnEpsilon = spec.GetPositiveSingle("bn-epsilon");
+        var bnMomentum = spec.GetPositiveSingle("bn-momentum");
+        var d = spec.InputFeatures;
+
+        _backend = backend;
+        _views = m + 1;
+        Transformations = m;
+        var random = SeededRandom.ForStream(spec.Seed, stream: 1);
+        W1 = Weight("t1", backend, new TensorShape(m, d, hidden), d, random);
+        W2 = Weight("t2", backend, new TensorShape(m, hidden, hidden), hidden, random);
+        W3 = Weight("t3", backend, new TensorShape(m, hidden, d), hidden, random);
+
+        var blocks = new List<Layer>();
+        var width = d;
+        for (var i = 0; i < layers; i++)
+        {
+            blocks.Add(new Linear(backend, width, encoderHidden, random));
+            blocks.Add(new BatchNorm(backend, encoderHidden, bnEpsilon, bnMomentum));
+            blocks.Add(new ReLU());
+            width = encoderHidden;
+        }
+
+        blocks.Add(new Linear(backend, width, embedding, random));
+        _encoder = new Sequential([.. blocks]);
+        _objective = new NtlObjective(backend, _views, temperature);
+    }
+
+    /// <summary>M, the number of learnable transformations.</summary>
+    public int Transformations { get; }
+
+    /// <summary>First-layer weights of the transformations, [M, d, hidden].</summary>
+    public Parameter W1 { get; }
+
+    /// <summary>Second-layer weights of the transformations, [M, hidden, hidden].</summary>
+    public Parameter W2 { get; }
+
+    /// <summary>Output weights of the transformations, [M, hidden, d].</summary>
+    public Parameter W3 { get; }
+
+    /// <summary>The shared encoder.</summary>
+    public Sequential Encoder => _encoder;
+
+    /// <summary>The M + 1 views of each row, row-major ((n·(M+1))×d: row i's identity view, then T_1(x_i) … T_M(x_i)).</summary>
+    /// <param name="tape">The tape.</param>
+    /// <param name="input">Rows, n×d.</param>
+    public Variable Views(Tape tape, Variable input)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        ArgumentNullException.ThrowIfNull(input);
+        int n = input.Shape.Rows, d = input.Shape.Columns;
+        var x = Ops.Reshape(tape, input, new TensorShape(1, n, d));
+        var h = Ops.Relu(tape, Ops.BatchedMatMul(tape, x, W1));
+        h = Ops.Relu(tape, Ops.BatchedMatMul(tape, h, W2));
+        var t = Ops.BatchedMatMul(tape, h, W3);
+        var stacked = RowStacking.StackRows(tape, input, Ops.Reshape(tape, t, TensorShape.Matrix(Transformations * n, d)));
+        return Ops.GatherRows(tape, stacked, ViewOrder(n));
+    }
+
+    /// <inheritdoc />
+    public override DetectorTerms Forward(Tape tape, Variable input, in ForwardContext context)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        ArgumentNullException.ThrowIfNull(input);
+        var views = Views(tape, input);
+        var encoded = _encoder.Forward(tape, views, context with { Segments = Scaled(context.Segments) });
+        var (normal, anomaly) = _objective.Terms(tape, encoded);
+        return new DetectorTerms(normal, anomaly, normal);
+    }
+
+    /// <inheritdoc />
+    protected override void CollectStateCore(string prefix, List<NamedTensor> state)
+    {
+        state.Add(new NamedTensor(prefix + "transform.w1", W1.Value, W1));
+        state.Add(new NamedTensor(prefix + "transform.w2", W2.Value, W2));
+        state.Add(new NamedTensor(prefix + "transform.w3", W3.Value, W3));
+        _encoder.CollectState(prefix + "encoder.", state);
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _objective.Dispose();
+            foreach (var t in _viewOrder.Values)
+            {
+                t.Dispose();
+            }
+
+            foreach (var s in _segments.Values)
+            {
+                s.Dispose();
+            }
+
+            _viewOrder.Clear();
+            _segments.Clear();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private static Parameter Weight(string name, ComputeBackend backend, TensorShape shape, int fanIn, SeededRandom random)
+    {
+        var bound = 1f / MathF.Sqrt(fanIn);
+        return new Parameter(name, Initializers.Uniform(backend, shape, -bound, bound, random));
+    }
+
+    /// <summary>Row i·V + k of the views is row k·n + i of [x; T_1(x); …; T_M(x)].</summary>
+    private Tensor ViewOrder(int n)
+    {
+        if (_viewOrder.TryGetValue(n, out var cached))
+        {
+            return cached;
+        }
+
+        var order = new int[n * _views];
+        for (var i = 0; i < n; i++)
+        {
+            for (var k = 0; k < _views; k++)
+            {
+                order[(i * _views) + k] = (k * n) + i;
+            }
+        }
+
+        var t = _backend.Allocate(TensorShape.Vector(order.Length), DataType.Int32);
+        _backend.Upload(order, t);
+        _viewOrder[n] = t;
+        return t;
+    }
+
+    /// <summary>The task segments with every length multiplied by V (a task's views stay in its segment); kept for the backward pass.</summary>
+    private BatchSegments Scaled(BatchSegments segments)
+    {
+        ArgumentNullException.ThrowIfNull(segments);
+        var key = string.Join(',', segments.Offsets.ToArray());
+        if (_segments.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        var lengths = new int[segments.Count];
+        for (var s = 0; s < lengths.Length; s++)
+        {
+            lengths[s] = segments.Length(s) * _views;
+        }
+
+        var scaled = BatchSegments.Create(_backend, lengths);
+        _segments[key] = scaled;
+        return scaled;
+    }
+}
