@@ -129,7 +129,7 @@ public class PluginLoadingTests
     {
         using var tmp = FolderWith("ThrowingPlugin");
         AssertOneFailure(tmp, "Register threw InvalidOperationException: simulated failure in Register",
-            (catalog, _) => Assert.Equal(3, catalog.Plugins.Count(p => p.IsLoaded))); // the built-in cpu, gpu and deep-svdd plugins
+            (catalog, _) => Assert.Equal(4, catalog.Plugins.Count(p => p.IsLoaded))); // the built-in cpu, gpu, deep-svdd and ntl plugins
     }
 
     [Fact]
