@@ -26,6 +26,7 @@ public sealed class NtlDetector : IDetector
     public IReadOnlyList<DetectorOption> Options { get; } =
     [
         new("transformations", "19", "Number M of learnable transformations (at least 2), besides the identity view."),
+        new("transform", "residual", "How a transformation makes its view: 'residual' (x + T_k(x)) or 'direct' (T_k(x))."),
         new("hidden", "128", "Width of the two hidden layers of each transformation MLP d→hidden→hidden→d (ReLU, no bias, no batch norm)."),
         new("encoder-hidden", "128", "Width of each hidden layer of the shared encoder."),
         new("encoder-layers", "3", "Number of Linear → BatchNorm → ReLU blocks of the encoder before its output Linear."),

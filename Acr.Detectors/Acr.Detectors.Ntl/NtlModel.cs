@@ -8,7 +8,8 @@ namespace Acr.Detectors.Ntl;
 
 /// <summary>
 /// The tabular NTL network. Transformation k is the bias-free MLP T_k(x) = W3_k·ReLU(W2_k·ReLU(W1_k·x)) (d→hidden→hidden→d,
-/// as NeuTraL-AD's tabular transformation net), its output used directly as the view; all M run as one batched GEMM per
+/// as NeuTraL-AD's tabular transformation net); the view is x + T_k(x) (<c>transform=residual</c>, the default) or T_k(x)
+/// (<c>transform=direct</c>); all M run as one batched GEMM per
 /// layer. The views of a batch are arranged row-major (row i's identity view, then T_1(x_i) … T_M(x_i)), so a task's
 /// rows stay contiguous and its batch-norm segment is the task's segment scaled by M + 1: one segment per task, views
 /// included. The encoder is <c>encoder-layers</c> × [Linear → BatchNorm → ReLU] → Linear(→embedding).
@@ -21,6 +22,8 @@ public sealed class NtlModel : DetectorModel
     private readonly Dictionary<int, Tensor> _viewOrder = [];
     private readonly Dictionary<string, BatchSegments> _segments = [];
     private readonly int _views;
+    private readonly bool _residual;
+    private readonly Dictionary<int, Tensor> _repeat = [];
 
     /// <summary>Builds and initialises the model from <paramref name="spec"/>; the weights are a pure function of the seed.</summary>
     /// <param name="spec">Input width, options (see <see cref="NtlDetector.Options"/>) and seed.</param>
@@ -44,6 +47,13 @@ public sealed class NtlModel : DetectorModel
         var bnEpsilon = spec.GetPositiveSingle("bn-epsilon");
         var bnMomentum = spec.GetPositiveSingle("bn-momentum");
         var d = spec.InputFeatures;
+        var transform = spec.Options.TryGetValue("transform", out var t) ? t : "residual";
+        _residual = transform switch
+        {
+            "residual" => true,
+            "direct" => false,
+            _ => throw new ArgumentException($"Option 'transform' must be 'residual' (view x + T_k(x)) or 'direct' (view T_k(x)); got '{transform}'.", nameof(spec)),
+        };
 
         _backend = backend;
         _views = m + 1;
@@ -94,8 +104,13 @@ public sealed class NtlModel : DetectorModel
         var x = Ops.Reshape(tape, input, new TensorShape(1, n, d));
         var h = Ops.Relu(tape, Ops.BatchedMatMul(tape, x, W1));
         h = Ops.Relu(tape, Ops.BatchedMatMul(tape, h, W2));
-        var t = Ops.BatchedMatMul(tape, h, W3);
-        var stacked = RowStacking.StackRows(tape, input, Ops.Reshape(tape, t, TensorShape.Matrix(Transformations * n, d)));
+        var t = Ops.Reshape(tape, Ops.BatchedMatMul(tape, h, W3), TensorShape.Matrix(Transformations * n, d));
+        if (_residual)
+        {
+            t = ElementwiseSum.Add(tape, t, Ops.GatherRows(tape, input, Repeat(n)));
+        }
+
+        var stacked = RowStacking.StackRows(tape, input, t);
         return Ops.GatherRows(tape, stacked, ViewOrder(n));
     }
 
@@ -125,7 +140,7 @@ public sealed class NtlModel : DetectorModel
         if (disposing)
         {
             _objective.Dispose();
-            foreach (var t in _viewOrder.Values)
+            foreach (var t in _viewOrder.Values.Concat(_repeat.Values))
             {
                 t.Dispose();
             }
@@ -136,6 +151,7 @@ public sealed class NtlModel : DetectorModel
             }
 
             _viewOrder.Clear();
+            _repeat.Clear();
             _segments.Clear();
         }
 
@@ -146,6 +162,26 @@ public sealed class NtlModel : DetectorModel
     {
         var bound = 1f / MathF.Sqrt(fanIn);
         return new Parameter(name, Initializers.Uniform(backend, shape, -bound, bound, random));
+    }
+
+    /// <summary>Row k·n + i of the repeated input is row i (one copy of the batch per transformation).</summary>
+    private Tensor Repeat(int n)
+    {
+        if (_repeat.TryGetValue(n, out var cached))
+        {
+            return cached;
+        }
+
+        var rows = new int[n * Transformations];
+        for (var e = 0; e < rows.Length; e++)
+        {
+            rows[e] = e % n;
+        }
+
+        var t = _backend.Allocate(TensorShape.Vector(rows.Length), DataType.Int32);
+        _backend.Upload(rows, t);
+        _repeat[n] = t;
+        return t;
     }
 
     /// <summary>Row i·V + k of the views is row k·n + i of [x; T_1(x); …; T_M(x)].</summary>

@@ -131,6 +131,69 @@ public class NtlLossTests
 
     public static TheoryData<string> StackChecks() => [.. RowStacking.StackRowsRule.Instance.GradientChecks().Select(c => c.Name)];
 
+    [Theory]
+    [MemberData(nameof(AddChecks))]
+    public void Add_gradients_match_finite_differences(string name)
+    {
+        using var backend = new CpuBackend(2);
+        var check = ElementwiseSum.AddRule.Instance.GradientChecks().Single(c => c.Name == name);
+        Assert.True(GradientChecker.Run(backend, check).Passed, name);
+    }
+
+    public static TheoryData<string> AddChecks() => [.. ElementwiseSum.AddRule.Instance.GradientChecks().Select(c => c.Name)];
+
+    [Theory]
+    [InlineData("residual")]
+    [InlineData("direct")]
+    public void Views_are_the_identity_then_each_transformation_row_by_row(string transform)
+    {
+        using var backend = new CpuBackend(2);
+        const int n = 3, d = 2, m = 2;
+        var options = new Dictionary<string, string>
+        {
+            ["transformations"] = "2", ["transform"] = transform, ["hidden"] = "4", ["encoder-hidden"] = "4", ["encoder-layers"] = "1", ["embedding"] = "3",
+            ["temperature"] = "0.1", ["bn-epsilon"] = "1e-5", ["bn-momentum"] = "0.1",
+        };
+        using var model = new NtlModel(new DetectorModelSpec(d, options, 9), backend);
+        float[] x = [1, -2, 0.5f, 3, -1, 0.25f];
+        using var tape = new Tape(backend);
+        var views = model.Views(tape, tape.Input(x, TensorShape.Matrix(n, d))).Value.ToArray();
+        var w1 = model.W1.Value.ToArray();
+        var w2 = model.W2.Value.ToArray();
+        var w3 = model.W3.Value.ToArray();
+        for (var i = 0; i < n; i++)
+        {
+            Assert.Equal(x.AsSpan(i * d, d).ToArray(), views.AsSpan(i * (m + 1) * d, d).ToArray());
+            for (var k = 0; k < m; k++)
+            {
+                // T_k(x) = ReLU(ReLU(x·W1_k)·W2_k)·W3_k, weights stored [k, in, out].
+                var h1 = Enumerable.Range(0, 4).Select(o => Math.Max(0, Enumerable.Range(0, d).Sum(j => (double)x[(i * d) + j] * w1[(k * d * 4) + (j * 4) + o]))).ToArray();
+                var h2 = Enumerable.Range(0, 4).Select(o => Math.Max(0, Enumerable.Range(0, 4).Sum(j => h1[j] * w2[(k * 16) + (j * 4) + o]))).ToArray();
+                for (var o = 0; o < d; o++)
+                {
+                    var expected = Enumerable.Range(0, 4).Sum(j => h2[j] * w3[(k * 4 * d) + (j * d) + o]) + (transform == "residual" ? x[(i * d) + o] : 0);
+                    var actual = views[(((i * (m + 1)) + k + 1) * d) + o];
+                    Assert.True(Math.Abs(actual - expected) <= 1e-5 * (1 + Math.Abs(expected)), $"row {i} view {k + 1} feature {o}: {actual} vs {expected}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void The_initialisation_is_a_pure_function_of_the_seed()
+    {
+        using var backend = new CpuBackend(2);
+        var options = new NtlDetector().Options.ToDictionary(o => o.Name, o => o.DefaultValue);
+        float[] Weights(ulong seed)
+        {
+            using var model = new NtlModel(new DetectorModelSpec(5, options, seed), backend);
+            return [.. model.State().SelectMany(s => s.Tensor.ToArray())];
+        }
+
+        Assert.Equal(Weights(3), Weights(3));
+        Assert.NotEqual(Weights(3), Weights(4));
+    }
+
     private static IEnumerable<GradientCheck> LossChecks()
     {
         var rng = new SeededRandom(23);
