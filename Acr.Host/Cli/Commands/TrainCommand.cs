@@ -23,7 +23,7 @@ internal sealed class TrainCommand : CliCommand
     protected override int Run(ParseResult parse)
     {
         var path = parse.GetValue(_outFile)!;
-        OutputPaths.CheckFile(path);
+        OutputPaths.CheckFile(path, ("--data", parse.GetValue(_data.Data)!));
         var classes = CliOptions.SplitList(parse.GetValue(_trainClasses));
         var request = new TrainingRequest
         {
