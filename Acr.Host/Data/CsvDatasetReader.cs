@@ -73,8 +73,16 @@ public static class CsvDatasetReader
             Stream text = OpenText(stream, out bool ownsText);
             try
             {
-                using var reader = new StreamReader(text, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
-                return Parse(new CsvRecordReader(reader, options.Delimiter, sourceName), sourceName, options);
+                var counted = new ByteCountingStream(text);
+                using var reader = new StreamReader(counted, StrictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
+                try
+                {
+                    return Parse(new CsvRecordReader(reader, options.Delimiter, sourceName), sourceName, options);
+                }
+                catch (DecoderFallbackException ex)
+                {
+                    throw NotUtf8(sourceName, ex, counted.LastReadStart, text is CheckedGzipStream);
+                }
             }
             finally
             {
@@ -92,6 +100,24 @@ public static class CsvDatasetReader
         {
             throw new AcrDataException($"Data file '{sourceName}' cannot be read: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>UTF-8 that throws on an invalid byte sequence instead of decoding it as U+FFFD.</summary>
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static AcrDataException NotUtf8(string source, DecoderFallbackException ex, long chunkStart, bool gzip)
+    {
+        var offset = Math.Max(0, chunkStart + ex.Index);
+        var bytes = ex.BytesUnknown is { Length: > 0 } unknown ? string.Join(" ", unknown.Select(b => $"0x{b:X2}")) : "an invalid sequence";
+        var latin1 = ex.BytesUnknown is { Length: > 0 } u && u[0] >= 0xA0 ? " (a Latin-1 / Windows-1252 accented letter, probably)" : string.Empty;
+        var where = gzip ? "of the decompressed text" : "in the file";
+        var name = Path.GetFileName(source);
+        var stem = name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? name[..^3] : name;
+        stem = stem.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? stem[..^4] : stem;
+        var convert = gzip ? $"zcat {name} | iconv -f latin1 -t utf-8 > {stem}-utf8.csv" : $"iconv -f latin1 -t utf-8 {name} > {stem}-utf8.csv";
+        return new AcrDataException(
+            $"Data file '{source}' is not valid UTF-8: byte {bytes}{latin1} at offset {offset} {where}. Convert it to UTF-8 first, " +
+            $"e.g. '{convert}' (with -f the file's real encoding)", ex);
     }
 
     private static void ValidateOptions(CsvReadOptions options)
