@@ -20,6 +20,7 @@ public static class CsvDatasetReader
 {
     private const int MaxValueEcho = 40;
     private const int MaxColumnsListed = 40;
+    private const int MaxBadColumnsListed = 10;
 
     /// <summary>Reads a <c>.csv</c> or <c>.csv.gz</c> file.</summary>
     /// <param name="path">The file. Gzip compression is recognized by its magic bytes.</param>
@@ -221,6 +222,7 @@ public static class CsvDatasetReader
         var labelPool = new Dictionary<string, string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         var groupPool = new Dictionary<string, string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
+        var badColumns = new SortedDictionary<int, BadCell>();
         int rows = 0;
         bool firstIsData = !hasHeader;
         while (firstIsData || csv.ReadRecord())
@@ -256,7 +258,15 @@ public static class CsvDatasetReader
                 ReadOnlySpan<char> text = csv.Field(featureColumns[j]);
                 if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) || !float.IsFinite(value))
                 {
-                    throw BadValue(layout, text, row, csv.Line, featureColumns[j], options.HasHeader == false);
+                    // Keep reading: every bad column is reported at once, each with its first bad value.
+                    if (!badColumns.ContainsKey(featureColumns[j]))
+                    {
+                        badColumns[featureColumns[j]] = new BadCell(
+                            BadValue(layout, text, row, csv.Line, featureColumns[j], options.HasHeader == false),
+                            Shown(text), row, csv.Line, IsText(text));
+                    }
+
+                    value = 0;
                 }
 
                 target[j] = value;
@@ -278,6 +288,11 @@ public static class CsvDatasetReader
         if (rows == 0)
         {
             throw new AcrDataException($"Data file '{source}' has a header row but no data rows; pass a file with at least one sample");
+        }
+
+        if (badColumns.Count > 0)
+        {
+            throw BadColumns(layout, badColumns, options);
         }
 
         if (features.Length != rows * d)
@@ -332,6 +347,58 @@ public static class CsvDatasetReader
 
         string headerHint = row == 1 && headerForcedOff ? "; if this first row is a header, do not turn header detection off" : string.Empty;
         return new AcrDataException($"{where}: '{shown}' is not a number; {dropHint}{headerHint}{at}");
+    }
+
+    /// <summary>The first bad value of a feature column.</summary>
+    private sealed record BadCell(AcrDataException Single, string Shown, int Row, long Line, bool IsText);
+
+    private static string Shown(ReadOnlySpan<char> text) => text.Length <= MaxValueEcho ? text.ToString() : string.Concat(text[..MaxValueEcho], "…");
+
+    /// <summary>Whether the value is text (neither missing nor a number out of range or NaN/Infinity).</summary>
+    private static bool IsText(ReadOnlySpan<char> text) =>
+        !IsMissing(text) && !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+
+    /// <summary>
+    /// One message for every feature column with a bad value: with no --label and a text column, it says to pass
+    /// --label; otherwise one column keeps its own message and several are listed (capped) with one --drop each.
+    /// </summary>
+    private static AcrDataException BadColumns(ColumnLayout layout, SortedDictionary<int, BadCell> bad, CsvReadOptions options)
+    {
+        var text = bad.Where(b => b.Value.IsText).ToArray();
+        string Item(KeyValuePair<int, BadCell> b) =>
+            $"{layout.Display(b.Key)} (first '{b.Value.Shown}', row {b.Value.Row}, line {b.Value.Line})";
+        string List(IEnumerable<KeyValuePair<int, BadCell>> items, int count)
+        {
+            var listed = string.Join(", ", items.Take(MaxBadColumnsListed).Select(Item));
+            return count > MaxBadColumnsListed ? $"{listed} and {count - MaxBadColumnsListed} more" : listed;
+        }
+
+        if (options.HasHeader == false && bad.Values.All(b => b.Row == 1))
+        {
+            return bad.First().Value.Single; // a header read as data: its message says so
+        }
+
+        if (options.LabelColumn is null && text.Length > 0)
+        {
+            var first = text[0];
+            var what = text.Length == 1
+                ? $"column {Item(first)} is not numeric"
+                : $"{text.Length} columns are not numeric: {List(text, text.Length)}";
+            return new AcrDataException(
+                $"Data file '{layout.Source}': {what}, and no --label was given. Pass --label COL naming the class column " +
+                $"(e.g. --label {layout.Reference(first.Key)}), or --drop the text column(s) that are not features; " +
+                "feature columns must be numbers", first.Value.Single);
+        }
+
+        if (bad.Count == 1)
+        {
+            return bad.First().Value.Single;
+        }
+
+        var drops = string.Join(" ", bad.Keys.Take(MaxBadColumnsListed).Select(c => $"--drop {layout.Reference(c)}"));
+        return new AcrDataException(
+            $"Data file '{layout.Source}': {bad.Count} feature columns are not numeric or have missing/invalid values: {List(bad, bad.Count)}; " +
+            $"leave them out with {drops}{(bad.Count > MaxBadColumnsListed ? " …" : string.Empty)}, or clean the data", bad.First().Value.Single);
     }
 
     private static bool IsMissing(ReadOnlySpan<char> text)

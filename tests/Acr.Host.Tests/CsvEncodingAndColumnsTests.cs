@@ -74,3 +74,62 @@ public sealed class CsvEncodingAndColumnsTests : IDisposable
         Assert.False(File.Exists(_dir.File("m.safetensors")));
     }
 }
+
+/// <summary>CSV as people write it: every bad column in one message, and a forgotten --label named as such.</summary>
+public sealed class CsvBadColumnsTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private string Fail(string csv, CsvReadOptions options) =>
+        Assert.Throws<AcrDataException>(() => CsvDatasetReader.Read(_dir.Write("d.csv", csv), options)).Message;
+
+    [Fact]
+    public void All_non_numeric_columns_are_reported_at_once_with_their_first_bad_value_and_line()
+    {
+        var m = Fail("y,name,a,city,b\nk,Bob,1,Paris,2\nk,Al,2,Rome,NA\n", new CsvReadOptions { LabelColumn = "y" });
+        Assert.Contains("3 feature columns", m);
+        Assert.Contains("'name' (first 'Bob', row 1, line 2)", m);
+        Assert.Contains("'city' (first 'Paris', row 1, line 2)", m);
+        Assert.Contains("'b' (first 'NA', row 2, line 3)", m);
+        Assert.Contains("--drop name --drop city --drop b", m);
+    }
+
+    [Fact]
+    public void The_list_of_bad_columns_is_capped()
+    {
+        var header = "y," + string.Join(",", Enumerable.Range(0, 61).Select(i => $"t{i}"));
+        var row = "k," + string.Join(",", Enumerable.Repeat("word", 61));
+        var m = Fail($"{header}\n{row}\n{row}\n", new CsvReadOptions { LabelColumn = "y" });
+        Assert.Contains("61 feature columns", m);
+        Assert.Contains("'t9' (first 'word'", m);
+        Assert.DoesNotContain("'t10' (first", m);
+        Assert.Contains("and 51 more", m);
+    }
+
+    [Fact]
+    public void A_single_bad_column_keeps_its_own_message()
+    {
+        var m = Fail("y,a,b\nk,1,2\nk,abc,3\n", new CsvReadOptions { LabelColumn = "y" });
+        Assert.Contains("row 2, column 'a': 'abc' is not a number; use --drop a", m);
+    }
+
+    [Fact]
+    public void A_forgotten_label_says_pass_label()
+    {
+        var m = Fail("x.box,y.box,lettr\n1,2,D\n3,4,E\n", new CsvReadOptions());
+        Assert.Contains("column 'lettr' (first 'D', row 1, line 2) is not numeric, and no --label was given", m);
+        Assert.Contains("Pass --label COL", m);
+        Assert.Contains("--label lettr", m);
+        Assert.DoesNotContain("'D' is not a number", m);
+    }
+
+    [Fact]
+    public void The_cli_says_pass_label_with_exit_2()
+    {
+        var r = CliHarness.Run("train", "--data", _dir.Write("l.csv", "a,b,cls\n1,2,D\n3,4,E\n5,6,D\n"), "--out", _dir.File("m.safetensors"), "--quiet");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("pass --label COL", r.Error, StringComparison.OrdinalIgnoreCase);
+    }
+}
