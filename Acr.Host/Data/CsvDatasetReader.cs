@@ -78,7 +78,16 @@ public static class CsvDatasetReader
                 using var reader = new StreamReader(counted, StrictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
                 try
                 {
-                    return Parse(new CsvRecordReader(reader, options.Delimiter, sourceName), sourceName, options);
+                    TextReader input = reader;
+                    if (options.Delimiter is null)
+                    {
+                        var head = new char[DetectionChars];
+                        var n = reader.ReadBlock(head);
+                        options = options with { Delimiter = DetectDelimiter(head.AsSpan(0, n), sourceName) };
+                        input = new PrefixedTextReader(head.AsMemory(0, n), reader);
+                    }
+
+                    return Parse(new CsvRecordReader(input, options.Delimiter!.Value, sourceName), sourceName, options);
                 }
                 catch (DecoderFallbackException ex)
                 {
@@ -103,6 +112,86 @@ public static class CsvDatasetReader
         }
     }
 
+    /// <summary>How much text delimiter detection looks at: the first line and the second, within this many characters.</summary>
+    private const int DetectionChars = 1 << 16;
+
+    /// <summary>The delimiters detection chooses from.</summary>
+    private static readonly char[] DelimiterCandidates = [',', ';', '\t', '|'];
+
+    /// <summary>Detects the delimiter from the first two lines of <paramref name="head"/> (see <see cref="CsvReadOptions.Delimiter"/>).</summary>
+    internal static char DetectDelimiter(ReadOnlySpan<char> head, string source)
+    {
+        var lines = new List<string>(2);
+        foreach (var range in head.Split('\n'))
+        {
+            var line = head[range].TrimEnd('\r');
+            if (!line.IsWhiteSpace())
+            {
+                lines.Add(line.ToString());
+                if (lines.Count == 2)
+                {
+                    break;
+                }
+            }
+        }
+
+        if (lines.Count == 0)
+        {
+            return ',';
+        }
+
+        var counts = DelimiterCandidates.Select(c => (Delimiter: c, First: CountOutsideQuotes(lines[0], c), Second: lines.Count > 1 ? CountOutsideQuotes(lines[1], c) : -1)).ToArray();
+        var present = counts.Where(c => c.First > 0).ToArray();
+        if (present.Length == 0)
+        {
+            return ',';
+        }
+
+        if (present.Length == 1)
+        {
+            return present[0].Delimiter;
+        }
+
+        var consistent = present.Where(c => c.Second == c.First).ToArray();
+        if (consistent.Length == 1)
+        {
+            return consistent[0].Delimiter;
+        }
+
+        var listed = string.Join(", ", present.Select(c => $"{c.First} × {Name(c.Delimiter)}"));
+        var options = string.Join(" or ", present.Select(c => $"--delimiter {Option(c.Delimiter)}"));
+        throw new AcrDataException(
+            $"Data file '{source}': cannot tell the delimiter from the first line, which has {listed}{(lines.Count > 1 ? " (and the second line does not settle it)" : string.Empty)}; pass {options}");
+    }
+
+    private static int CountOutsideQuotes(string line, char c)
+    {
+        var count = 0;
+        var quoted = false;
+        foreach (var ch in line)
+        {
+            if (ch == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (ch == c && !quoted)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private static string Name(char c) => c == '\t' ? "tab" : $"'{c}'";
+
+    private static string Option(char c) => c switch
+    {
+        '\t' => "tab",
+        ';' or '|' => $"'{c}'",
+        _ => c.ToString(),
+    };
+
     /// <summary>UTF-8 that throws on an invalid byte sequence instead of decoding it as U+FFFD.</summary>
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -125,7 +214,7 @@ public static class CsvDatasetReader
     {
         if (options.Delimiter is '"' or '\r' or '\n')
         {
-            throw new AcrDataException($"The CSV delimiter cannot be {Describe(options.Delimiter)}; use e.g. ',', ';' or a tab");
+            throw new AcrDataException($"The CSV delimiter cannot be {Describe(options.Delimiter.Value)}; use e.g. ',', ';' or a tab");
         }
 
         if (options.Drop is null)
@@ -238,7 +327,7 @@ public static class CsvDatasetReader
             {
                 throw new AcrDataException(
                     $"Data file '{source}': row {row} has {csv.FieldCount} fields, expected {columnCount} like the {(hasHeader ? "header" : "first row")} (line {csv.Line}); "
-                    + $"look for a missing or extra '{options.Delimiter}', or a value containing '{options.Delimiter}' that is not quoted");
+                    + $"look for a missing or extra {Name(csv.Delimiter)}, or a value containing {Name(csv.Delimiter)} that is not quoted (or pass --delimiter)");
             }
 
             long needed = (long)(rows + 1) * d;

@@ -133,3 +133,71 @@ public sealed class CsvBadColumnsTests : IDisposable
         Assert.Contains("pass --label COL", r.Error, StringComparison.OrdinalIgnoreCase);
     }
 }
+
+/// <summary>CSV as people write it: the delimiter is detected from the first line, or given with --delimiter.</summary>
+public sealed class CsvDelimiterTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private TabularDataset Read(string csv, CsvReadOptions? options = null) =>
+        CsvDatasetReader.Read(_dir.Write("d.csv", csv), options ?? new CsvReadOptions { LabelColumn = "lettr" });
+
+    [Theory]
+    [InlineData("lettr;x.box;y.box\nA;1;2\nB;3;4\n")]
+    [InlineData("lettr\tx.box\ty.box\nA\t1\t2\nB\t3\t4\n")]
+    [InlineData("lettr|x.box|y.box\nA|1|2\nB|3|4\n")]
+    [InlineData("lettr,x.box,y.box\nA,1,2\nB,3,4\n")]
+    public void The_delimiter_is_detected_from_the_header(string csv)
+    {
+        var data = Read(csv);
+        Assert.Equal(["x.box", "y.box"], data.FeatureNames);
+        Assert.Equal([1f, 2f, 3f, 4f], data.Features);
+        Assert.Equal(["A", "B"], data.Labels!);
+    }
+
+    [Fact]
+    public void The_second_line_settles_a_header_with_two_candidates()
+    {
+        // "a,b" is one field of a semicolon file: the header has 1 ',' and 2 ';', the data line 2 ';' and no ','.
+        var data = Read("lettr;\"a,b\";c\nA;1;2\n");
+        Assert.Equal(["a,b", "c"], data.FeatureNames);
+        var settled = Read("lettr;a,b;c\nA;1;2\n");
+        Assert.Equal(["a,b", "c"], settled.FeatureNames);
+    }
+
+    [Fact]
+    public void An_ambiguous_first_line_lists_the_candidates()
+    {
+        var e = Assert.Throws<AcrDataException>(() => Read("lettr;a,b\nA;1,2\n"));
+        Assert.Contains("cannot tell the delimiter", e.Message);
+        Assert.Contains("1 × ','", e.Message);
+        Assert.Contains("1 × ';'", e.Message);
+        Assert.Contains("--delimiter , or --delimiter ';'", e.Message);
+    }
+
+    [Fact]
+    public void A_given_delimiter_is_used_as_is()
+    {
+        var data = Read("lettr;a,b\nA;1,2\n", new CsvReadOptions { LabelColumn = "0", Delimiter = ',' });
+        // With ',' the header is "lettr;a" and "b": the label column 'lettr' is then unknown, so name the column by index.
+        Assert.Equal(["A;1"], data.Labels!);
+        Assert.Equal(["b"], data.FeatureNames);
+        Assert.Equal([2f], data.Features);
+    }
+
+    [Fact]
+    public void The_cli_reads_a_semicolon_file_and_takes_delimiter_names()
+    {
+        var csv = "cls;a;b\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"{(char)('w' + i % 4)};{i % 7};{i % 5}\n"));
+        var data = _dir.Write("semi.csv", csv);
+        var auto = CliHarness.Run("train", "--data", data, "--label", "cls", "--out", _dir.File("m1.safetensors"), "--iterations", "2", "--tasks", "2", "--task-size", "8", "--quiet");
+        Assert.True(auto.ExitCode == 0, auto.Error);
+        var given = CliHarness.Run("train", "--data", data, "--label", "cls", "--delimiter", ";", "--out", _dir.File("m2.safetensors"), "--iterations", "2", "--tasks", "2", "--task-size", "8", "--quiet");
+        Assert.True(given.ExitCode == 0, given.Error);
+        var wrong = CliHarness.Run("train", "--data", data, "--label", "cls", "--delimiter", ":", "--out", _dir.File("m3.safetensors"), "--quiet");
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.Contains("--delimiter must be one of , ; tab | or auto", wrong.Error);
+    }
+}
