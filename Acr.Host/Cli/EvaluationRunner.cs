@@ -15,6 +15,11 @@ internal static class EvaluationRunner
         var display = new TrainingDisplay(context.Console, quiet);
         using var evaluation = display.Run(title, options.Seeds, options.Training.Iterations,
             report => protocol.Run(data, options, report, context.Cancellation));
+        foreach (var warning in evaluation.Warnings)
+        {
+            context.Error.WriteLine($"warning: {warning}.");
+        }
+
         var written = EvaluationOutputs.Write(outDir, evaluation, data, detector.Name, options, backend);
         if (!quiet)
         {

@@ -93,6 +93,11 @@ public sealed class ZeroShotEvaluation : IDisposable
     /// <summary>The class split.</summary>
     public ClassSplit Split { get; }
 
+    /// <summary>What the user should know about the run: each test class excluded for having too few rows.</summary>
+    public IReadOnlyList<string> Warnings => Split.ExcludedTestClasses
+        .Select(c => $"test class '{c}' has fewer than {ClassSplit.MinTestRows} rows and was excluded from the evaluation (a one-row task would score AUROC 0 or 1)")
+        .ToArray();
+
     /// <summary>The preprocessing fitted on the training classes.</summary>
     public Standardizer Standardizer { get; }
 

@@ -97,6 +97,8 @@ public static partial class EvaluationOutputs
             ["taskSize"] = options.Training.TaskSize,
             ["anomalyRatio"] = options.Training.AnomalyRatio,
             ["learningRate"] = options.Training.Adam.LearningRate,
+            ["excludedTestClasses"] = evaluation.Split.ExcludedTestClasses,
+            ["warnings"] = evaluation.Warnings,
         };
         EvaluationReport.WriteMetrics(metricsPath, evaluation, runConfig, RunEnvironment.Capture(backend));
         EvaluationReport.WriteScores(scoresPath, evaluation.Scores);

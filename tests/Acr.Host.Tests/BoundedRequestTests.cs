@@ -135,3 +135,33 @@ public class BoundedRequestTests
         Assert.DoesNotContain("internal error", error.ToString());
     }
 }
+
+/// <summary>A test class with fewer than 2 rows is no task: evaluate leaves it out, warns and records it in metrics.json.</summary>
+public class TinyTestClassTests
+{
+    [Fact]
+    public void A_one_row_test_class_is_excluded_with_a_warning_recorded_in_metrics()
+    {
+        using var tmp = new TempDirectory();
+        var csv = SyntheticCsv.Make(classes: 4, rowsPerClass: 60) + "zz,0.5,0.5,0.5,0.5,0.5\n";
+        var data = tmp.Write("d.csv", csv);
+        var outDir = tmp.File("eval");
+        var r = CliHarness.Run("evaluate", "--data", data, "--label", "cls", "--train-classes", "a,b", "--seeds", "1", "--out", outDir,
+            "--iterations", "3", "--tasks", "4", "--task-size", "16", "--quiet");
+        Assert.True(r.ExitCode == 0, r.Error);
+        Assert.Contains("warning: test class 'zz' has fewer than 2 rows and was excluded", r.Error);
+        using var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
+        var config = metrics.RootElement.GetProperty("config");
+        Assert.Equal(["zz"], config.GetProperty("excludedTestClasses").EnumerateArray().Select(e => e.GetString()!).ToArray());
+        Assert.Contains("'zz'", config.GetProperty("warnings")[0].GetString());
+        Assert.DoesNotContain(",zz,", File.ReadAllText(Path.Combine(outDir, "scores.csv")));
+    }
+
+    [Fact]
+    public void Too_few_test_classes_left_after_excluding_is_refused()
+    {
+        var labels = new[] { "a", "a", "b", "b", "c", "c", "d" };
+        var e = Assert.Throws<AcrUsageException>(() => ClassSplit.ByLabel(labels, ["a", "b"]));
+        Assert.Contains("d has fewer, leaving 1", e.Message);
+    }
+}
