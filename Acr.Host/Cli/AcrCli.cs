@@ -101,6 +101,13 @@ public sealed class AcrCli
             _error.WriteLine($"error: {e.Message}");
             return UsageError;
         }
+        catch (OutOfMemoryException)
+        {
+            _error.WriteLine(
+                "error: out of memory. Lower what the run holds at once: --batch-size (score), --tasks or --task-size (train, evaluate), " +
+                "--seeds or --contamination levels (evaluate), or use a smaller --data file; or run on a machine with more memory.");
+            return UsageError;
+        }
         catch (OperationCanceledException)
         {
             _error.WriteLine("cancelled.");

@@ -27,6 +27,16 @@ internal static class CliOptions
 
     public static Option<string> Header() => new("--header") { Description = "Whether the first row is a header: auto, yes or no.", DefaultValueFactory = _ => "auto" };
 
+    public static Option<string> Delimiter() => new("--delimiter") { Description = "Field separator: , ; tab | or auto (detected from the first line).", DefaultValueFactory = _ => "auto" };
+
+    public static char? ParseDelimiter(string text) => text switch
+    {
+        _ when text.Equals("auto", StringComparison.OrdinalIgnoreCase) => null,
+        _ when text.Equals("tab", StringComparison.OrdinalIgnoreCase) || text is "\t" or "\\t" => '\t',
+        "," or ";" or "|" => text[0],
+        _ => throw new AcrUsageException($"--delimiter must be one of , ; tab | or auto; got '{text}' (quote ; and | in the shell: --delimiter ';')."),
+    };
+
     public static Option<int> Iterations(int defaultValue) => new("--iterations") { Description = "Meta-training iterations.", DefaultValueFactory = _ => defaultValue };
 
     public static Option<int> Tasks() => new("--tasks") { Description = "Tasks per iteration (one batch-norm segment each).", DefaultValueFactory = _ => 32 };

@@ -7,14 +7,19 @@ namespace Acr.Host.Cli;
 internal static class EvaluationRunner
 {
     public static int Run(CliContext context, TabularDataset data, string detectorName, ZeroShotProtocolOptions options, ComputeBackend backend,
-        string outDir, bool quiet, string title)
+        string outDir, bool quiet, string title, params (string Option, string Path)[] inputs)
     {
         var detector = context.Registry.GetDetector(detectorName);
-        OutputPaths.PrepareDirectory(outDir);
+        OutputPaths.CheckDirectory(outDir, EvaluationOutputs.FileNames(options.Contaminations), inputs);
         var protocol = new ZeroShotByClassProtocol(detector, backend);
         var display = new TrainingDisplay(context.Console, quiet);
         using var evaluation = display.Run(title, options.Seeds, options.Training.Iterations,
             report => protocol.Run(data, options, report, context.Cancellation));
+        foreach (var warning in evaluation.Warnings)
+        {
+            context.Error.WriteLine($"warning: {warning}.");
+        }
+
         var written = EvaluationOutputs.Write(outDir, evaluation, data, detector.Name, options, backend);
         if (!quiet)
         {

@@ -81,7 +81,9 @@ internal sealed class DataOptionSet(bool labelRequired) : OptionSet
 
     public Option<string> Header { get; } = CliOptions.Header();
 
-    protected override IReadOnlyList<Option> Options => [Data, Label, Group, Drop, Header];
+    public Option<string> Delimiter { get; } = CliOptions.Delimiter();
 
-    public TabularDataset Read(ParseResult p) => CliContext.ReadCsv(p, Data, Label, Group, Drop, Header);
+    protected override IReadOnlyList<Option> Options => [Data, Label, Group, Drop, Header, Delimiter];
+
+    public TabularDataset Read(ParseResult p) => CliContext.ReadCsv(p, Data, Label, Group, Drop, Header, Delimiter);
 }

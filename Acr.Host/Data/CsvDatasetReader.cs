@@ -20,6 +20,7 @@ public static class CsvDatasetReader
 {
     private const int MaxValueEcho = 40;
     private const int MaxColumnsListed = 40;
+    private const int MaxBadColumnsListed = 10;
 
     /// <summary>Reads a <c>.csv</c> or <c>.csv.gz</c> file.</summary>
     /// <param name="path">The file. Gzip compression is recognized by its magic bytes.</param>
@@ -73,8 +74,25 @@ public static class CsvDatasetReader
             Stream text = OpenText(stream, out bool ownsText);
             try
             {
-                using var reader = new StreamReader(text, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
-                return Parse(new CsvRecordReader(reader, options.Delimiter, sourceName), sourceName, options);
+                var counted = new ByteCountingStream(text);
+                using var reader = new StreamReader(counted, StrictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
+                try
+                {
+                    TextReader input = reader;
+                    if (options.Delimiter is null)
+                    {
+                        var head = new char[DetectionChars];
+                        var n = reader.ReadBlock(head);
+                        options = options with { Delimiter = DetectDelimiter(head.AsSpan(0, n), sourceName) };
+                        input = new PrefixedTextReader(head.AsMemory(0, n), reader);
+                    }
+
+                    return Parse(new CsvRecordReader(input, options.Delimiter!.Value, sourceName), sourceName, options);
+                }
+                catch (DecoderFallbackException ex)
+                {
+                    throw NotUtf8(sourceName, ex, counted.LastReadStart, text is CheckedGzipStream);
+                }
             }
             finally
             {
@@ -94,11 +112,109 @@ public static class CsvDatasetReader
         }
     }
 
+    /// <summary>How much text delimiter detection looks at: the first line and the second, within this many characters.</summary>
+    private const int DetectionChars = 1 << 16;
+
+    /// <summary>The delimiters detection chooses from.</summary>
+    private static readonly char[] DelimiterCandidates = [',', ';', '\t', '|'];
+
+    /// <summary>Detects the delimiter from the first two lines of <paramref name="head"/> (see <see cref="CsvReadOptions.Delimiter"/>).</summary>
+    internal static char DetectDelimiter(ReadOnlySpan<char> head, string source)
+    {
+        var lines = new List<string>(2);
+        foreach (var range in head.Split('\n'))
+        {
+            var line = head[range].TrimEnd('\r');
+            if (!line.IsWhiteSpace())
+            {
+                lines.Add(line.ToString());
+                if (lines.Count == 2)
+                {
+                    break;
+                }
+            }
+        }
+
+        if (lines.Count == 0)
+        {
+            return ',';
+        }
+
+        var counts = DelimiterCandidates.Select(c => (Delimiter: c, First: CountOutsideQuotes(lines[0], c), Second: lines.Count > 1 ? CountOutsideQuotes(lines[1], c) : -1)).ToArray();
+        var present = counts.Where(c => c.First > 0).ToArray();
+        if (present.Length == 0)
+        {
+            return ',';
+        }
+
+        if (present.Length == 1)
+        {
+            return present[0].Delimiter;
+        }
+
+        var consistent = present.Where(c => c.Second == c.First).ToArray();
+        if (consistent.Length == 1)
+        {
+            return consistent[0].Delimiter;
+        }
+
+        var listed = string.Join(", ", present.Select(c => $"{c.First} × {Name(c.Delimiter)}"));
+        var options = string.Join(" or ", present.Select(c => $"--delimiter {Option(c.Delimiter)}"));
+        throw new AcrDataException(
+            $"Data file '{source}': cannot tell the delimiter from the first line, which has {listed}{(lines.Count > 1 ? " (and the second line does not settle it)" : string.Empty)}; pass {options}");
+    }
+
+    private static int CountOutsideQuotes(string line, char c)
+    {
+        var count = 0;
+        var quoted = false;
+        foreach (var ch in line)
+        {
+            if (ch == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (ch == c && !quoted)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private static string Name(char c) => c == '\t' ? "tab" : $"'{c}'";
+
+    private static string Option(char c) => c switch
+    {
+        '\t' => "tab",
+        ';' or '|' => $"'{c}'",
+        _ => c.ToString(),
+    };
+
+    /// <summary>UTF-8 that throws on an invalid byte sequence instead of decoding it as U+FFFD.</summary>
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static AcrDataException NotUtf8(string source, DecoderFallbackException ex, long chunkStart, bool gzip)
+    {
+        var offset = Math.Max(0, chunkStart + ex.Index);
+        var bytes = ex.BytesUnknown is { Length: > 0 } unknown ? string.Join(" ", unknown.Select(b => $"0x{b:X2}")) : "an invalid sequence";
+        var latin1 = ex.BytesUnknown is { Length: > 0 } u && u[0] >= 0xA0 ? " (a Latin-1 / Windows-1252 accented letter, probably)" : string.Empty;
+        var where = gzip ? "of the decompressed text" : "in the file";
+        var name = Path.GetFileName(source);
+        var stem = name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? name[..^3] : name;
+        stem = stem.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? stem[..^4] : stem;
+        var convert = gzip ? $"zcat {name} | iconv -f latin1 -t utf-8 > {stem}-utf8.csv" : $"iconv -f latin1 -t utf-8 {name} > {stem}-utf8.csv";
+        return new AcrDataException(
+            $"Data file '{source}' is not valid UTF-8: byte {bytes}{latin1} at offset {offset} {where}. Convert it to UTF-8 first, " +
+            $"e.g. '{convert}' (with -f the file's real encoding)", ex);
+    }
+
     private static void ValidateOptions(CsvReadOptions options)
     {
         if (options.Delimiter is '"' or '\r' or '\n')
         {
-            throw new AcrDataException($"The CSV delimiter cannot be {Describe(options.Delimiter)}; use e.g. ',', ';' or a tab");
+            throw new AcrDataException($"The CSV delimiter cannot be {Describe(options.Delimiter.Value)}; use e.g. ',', ';' or a tab");
         }
 
         if (options.Drop is null)
@@ -195,6 +311,7 @@ public static class CsvDatasetReader
         var labelPool = new Dictionary<string, string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         var groupPool = new Dictionary<string, string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
+        var badColumns = new SortedDictionary<int, BadCell>();
         int rows = 0;
         bool firstIsData = !hasHeader;
         while (firstIsData || csv.ReadRecord())
@@ -210,7 +327,7 @@ public static class CsvDatasetReader
             {
                 throw new AcrDataException(
                     $"Data file '{source}': row {row} has {csv.FieldCount} fields, expected {columnCount} like the {(hasHeader ? "header" : "first row")} (line {csv.Line}); "
-                    + $"look for a missing or extra '{options.Delimiter}', or a value containing '{options.Delimiter}' that is not quoted");
+                    + $"look for a missing or extra {Name(csv.Delimiter)}, or a value containing {Name(csv.Delimiter)} that is not quoted (or pass --delimiter)");
             }
 
             long needed = (long)(rows + 1) * d;
@@ -230,7 +347,15 @@ public static class CsvDatasetReader
                 ReadOnlySpan<char> text = csv.Field(featureColumns[j]);
                 if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) || !float.IsFinite(value))
                 {
-                    throw BadValue(layout, text, row, csv.Line, featureColumns[j], options.HasHeader == false);
+                    // Keep reading: every bad column is reported at once, each with its first bad value.
+                    if (!badColumns.ContainsKey(featureColumns[j]))
+                    {
+                        badColumns[featureColumns[j]] = new BadCell(
+                            BadValue(layout, text, row, csv.Line, featureColumns[j], options.HasHeader == false),
+                            Shown(text), row, csv.Line, IsText(text));
+                    }
+
+                    value = 0;
                 }
 
                 target[j] = value;
@@ -252,6 +377,11 @@ public static class CsvDatasetReader
         if (rows == 0)
         {
             throw new AcrDataException($"Data file '{source}' has a header row but no data rows; pass a file with at least one sample");
+        }
+
+        if (badColumns.Count > 0)
+        {
+            throw BadColumns(layout, badColumns, options);
         }
 
         if (features.Length != rows * d)
@@ -306,6 +436,58 @@ public static class CsvDatasetReader
 
         string headerHint = row == 1 && headerForcedOff ? "; if this first row is a header, do not turn header detection off" : string.Empty;
         return new AcrDataException($"{where}: '{shown}' is not a number; {dropHint}{headerHint}{at}");
+    }
+
+    /// <summary>The first bad value of a feature column.</summary>
+    private sealed record BadCell(AcrDataException Single, string Shown, int Row, long Line, bool IsText);
+
+    private static string Shown(ReadOnlySpan<char> text) => text.Length <= MaxValueEcho ? text.ToString() : string.Concat(text[..MaxValueEcho], "…");
+
+    /// <summary>Whether the value is text (neither missing nor a number out of range or NaN/Infinity).</summary>
+    private static bool IsText(ReadOnlySpan<char> text) =>
+        !IsMissing(text) && !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+
+    /// <summary>
+    /// One message for every feature column with a bad value: with no --label and a text column, it says to pass
+    /// --label; otherwise one column keeps its own message and several are listed (capped) with one --drop each.
+    /// </summary>
+    private static AcrDataException BadColumns(ColumnLayout layout, SortedDictionary<int, BadCell> bad, CsvReadOptions options)
+    {
+        var text = bad.Where(b => b.Value.IsText).ToArray();
+        string Item(KeyValuePair<int, BadCell> b) =>
+            $"{layout.Display(b.Key)} (first '{b.Value.Shown}', row {b.Value.Row}, line {b.Value.Line})";
+        string List(IEnumerable<KeyValuePair<int, BadCell>> items, int count)
+        {
+            var listed = string.Join(", ", items.Take(MaxBadColumnsListed).Select(Item));
+            return count > MaxBadColumnsListed ? $"{listed} and {count - MaxBadColumnsListed} more" : listed;
+        }
+
+        if (options.HasHeader == false && bad.Values.All(b => b.Row == 1))
+        {
+            return bad.First().Value.Single; // a header read as data: its message says so
+        }
+
+        if (options.LabelColumn is null && text.Length > 0)
+        {
+            var first = text[0];
+            var what = text.Length == 1
+                ? $"column {Item(first)} is not numeric"
+                : $"{text.Length} columns are not numeric: {List(text, text.Length)}";
+            return new AcrDataException(
+                $"Data file '{layout.Source}': {what}, and no --label was given. Pass --label COL naming the class column " +
+                $"(e.g. --label {layout.Reference(first.Key)}), or --drop the text column(s) that are not features; " +
+                "feature columns must be numbers", first.Value.Single);
+        }
+
+        if (bad.Count == 1)
+        {
+            return bad.First().Value.Single;
+        }
+
+        var drops = string.Join(" ", bad.Keys.Take(MaxBadColumnsListed).Select(c => $"--drop {layout.Reference(c)}"));
+        return new AcrDataException(
+            $"Data file '{layout.Source}': {bad.Count} feature columns are not numeric or have missing/invalid values: {List(bad, bad.Count)}; " +
+            $"leave them out with {drops}{(bad.Count > MaxBadColumnsListed ? " …" : string.Empty)}, or clean the data", bad.First().Value.Single);
     }
 
     private static bool IsMissing(ReadOnlySpan<char> text)

@@ -28,6 +28,11 @@ public sealed record CsvReadOptions
     /// </summary>
     public bool? HasHeader { get; init; }
 
-    /// <summary>The field separator (default <c>,</c>). It cannot be a quote or a line break.</summary>
-    public char Delimiter { get; init; } = ',';
+    /// <summary>
+    /// The field separator. It cannot be a quote or a line break. <see langword="null"/> (the default) detects it from
+    /// the first line among <c>,</c> <c>;</c> tab and <c>|</c> (see <see cref="CsvDatasetReader"/>): the one candidate
+    /// that occurs outside quotes, or, when several do, the one that occurs as often in the second line; a line with
+    /// none of them is one column. When that leaves several, reading fails with a message listing them.
+    /// </summary>
+    public char? Delimiter { get; init; }
 }

@@ -48,6 +48,9 @@ internal sealed class CsvRecordReader
         _source = source;
     }
 
+    /// <summary>The field separator.</summary>
+    public char Delimiter => _delimiter;
+
     /// <summary>Number of fields in the current record.</summary>
     public int FieldCount => _count;
 

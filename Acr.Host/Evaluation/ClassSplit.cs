@@ -6,8 +6,12 @@ namespace Acr.Host.Evaluation;
 /// </summary>
 public sealed class ClassSplit
 {
-    private ClassSplit(string[] train, string[] test, int[][] trainRows, int[][] testRows)
+    /// <summary>Fewest rows a test class needs to be a test task: batch norm needs two rows, and one row would be a task of one normal and one anomaly whose AUROC is 0 or 1.</summary>
+    public const int MinTestRows = 2;
+
+    private ClassSplit(string[] train, string[] test, int[][] trainRows, int[][] testRows, string[] excluded)
     {
+        ExcludedTestClasses = excluded;
         TrainClasses = train;
         TestClasses = test;
         TrainRowsByClass = trainRows;
@@ -19,6 +23,9 @@ public sealed class ClassSplit
 
     /// <summary>Test classes, in ordinal order.</summary>
     public IReadOnlyList<string> TestClasses { get; }
+
+    /// <summary>Test classes left out because they have fewer than <see cref="MinTestRows"/> rows (neither tasks nor anomalies).</summary>
+    public IReadOnlyList<string> ExcludedTestClasses { get; }
 
     /// <summary>Row indices of each training class.</summary>
     public IReadOnlyList<int[]> TrainRowsByClass { get; }
@@ -76,10 +83,20 @@ public sealed class ClassSplit
             rowsByClass[index[labels[r]]].Add(r);
         }
 
+        var excluded = test.Where(c => rowsByClass[index[c]].Count < MinTestRows).ToArray();
+        var kept = test.Except(excluded, StringComparer.Ordinal).ToArray();
+        if (kept.Length < 2)
+        {
+            throw new AcrUsageException(
+                $"Zero-shot by class needs at least 2 test classes with {MinTestRows} or more rows; {string.Join(", ", excluded)} ha{(excluded.Length == 1 ? "s" : "ve")} fewer, " +
+                $"leaving {kept.Length}. Use data with more rows per class, or choose other --train-classes.");
+        }
+
         return new ClassSplit(
             train,
-            test,
+            kept,
             train.Select(c => rowsByClass[index[c]].ToArray()).ToArray(),
-            test.Select(c => rowsByClass[index[c]].ToArray()).ToArray());
+            kept.Select(c => rowsByClass[index[c]].ToArray()).ToArray(),
+            excluded);
     }
 }

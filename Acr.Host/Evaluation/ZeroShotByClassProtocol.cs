@@ -40,12 +40,15 @@ public sealed record ZeroShotProtocolOptions
     /// <summary>Most test draws accepted.</summary>
     public const int MaxTestDraws = 10_000;
 
+    /// <summary>Most seeds accepted (each trains a model; the per-row scores of every seed are kept for scores.csv).</summary>
+    public const int MaxSeeds = 10_000;
+
     /// <summary>Throws <see cref="AcrUsageException"/> for an invalid setting.</summary>
     public void Validate()
     {
-        if (Seeds < 1)
+        if (Seeds is < 1 or > MaxSeeds)
         {
-            throw new AcrUsageException($"--seeds must be at least 1; got {Seeds}.");
+            throw new AcrUsageException($"--seeds must be between 1 and {MaxSeeds}; got {Seeds}.");
         }
 
         if (TestDraws is < 1 or > MaxTestDraws)
@@ -89,6 +92,11 @@ public sealed class ZeroShotEvaluation : IDisposable
 
     /// <summary>The class split.</summary>
     public ClassSplit Split { get; }
+
+    /// <summary>What the user should know about the run: each test class excluded for having too few rows.</summary>
+    public IReadOnlyList<string> Warnings => Split.ExcludedTestClasses
+        .Select(c => $"test class '{c}' has fewer than {ClassSplit.MinTestRows} rows and was excluded from the evaluation (a one-row task would score AUROC 0 or 1)")
+        .ToArray();
 
     /// <summary>The preprocessing fitted on the training classes.</summary>
     public Standardizer Standardizer { get; }
@@ -167,6 +175,7 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
         }
 
         var split = ClassSplit.ByLabel(data.Labels, options.TrainClasses);
+        CheckMemory(split, options, MemoryBudgetBytes());
         var standardizer = Standardizer.Fit(data.Features, data.Columns, split.AllTrainRows());
         var x = standardizer.Transform(data.Features);
         var d = data.Columns;
@@ -207,6 +216,38 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
         {
             firstModel?.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Bytes one kept score row takes, with the list's growth headroom (a <see cref="ScoreRow"/> is 56 bytes; lists grow by doubling).</summary>
+    internal const long BytesPerScoreRow = 112;
+
+    /// <summary>Half the memory the runtime may use: what the kept results of a run may take.</summary>
+    internal static long MemoryBudgetBytes() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
+
+    /// <summary>
+    /// Estimates the memory of the per-row scores the run keeps (every seed's first draw, for scores.csv) and refuses a
+    /// run whose estimate exceeds <paramref name="budgetBytes"/> before any training, saying what to lower.
+    /// </summary>
+    internal static void CheckMemory(ClassSplit split, ZeroShotProtocolOptions options, long budgetBytes)
+    {
+        long rowsPerSeed = 0;
+        var testRows = split.TestRowsByClass.Sum(r => (long)r.Length);
+        foreach (var pi in options.Contaminations)
+        {
+            foreach (var normals in split.TestRowsByClass)
+            {
+                rowsPerSeed += normals.Length + Math.Min(AnomalyCount(normals.Length, pi), testRows - normals.Length);
+            }
+        }
+
+        var bytes = rowsPerSeed * BytesPerScoreRow * options.Seeds;
+        if (bytes > budgetBytes)
+        {
+            var maxSeeds = Math.Max(0, budgetBytes / Math.Max(1, rowsPerSeed * BytesPerScoreRow));
+            throw new AcrUsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--seeds {options.Seeds} would keep about {bytes / (1 << 20):N0} MiB of per-row scores ({rowsPerSeed:N0} rows per seed over {options.Contaminations.Count} contamination level(s)), " +
+                $"more than the {budgetBytes / (1 << 20):N0} MiB this run may use; lower --seeds (at most {maxSeeds} here) or give fewer --contamination levels."));
         }
     }
 

@@ -135,6 +135,14 @@ public static class ModelStore
                     throw new ModelFormatException($"'{path}': tensor '{s.Name}' has shape [{string.Join(", ", t.Shape)}] but the model expects {s.Tensor.Shape}.");
                 }
 
+                var bad = Array.FindIndex(t.Data, v => !float.IsFinite(v));
+                if (bad >= 0)
+                {
+                    throw new ModelFormatException(
+                        $"'{path}': tensor '{s.Name}' holds a non-finite weight ({t.Data[bad].ToString(CultureInfo.InvariantCulture)} at element {bad}); " +
+                        "the model diverged or the file is corrupted. Retrain it (e.g. with a lower --lr).");
+                }
+
                 backend.Upload(t.Data, s.Tensor);
             }
         }

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+using Acr.Host.Cli;
 using Acr.Host.Evaluation;
 using Acr.Host.IO;
 using Acr.Host.Models;
@@ -8,10 +10,21 @@ namespace Acr.Host.Reports;
 /// <summary>
 /// Writes everything an evaluation produces into one folder, all or nothing: <c>model.safetensors</c> (the first seed's
 /// model), <c>metrics.json</c>, <c>scores.csv</c> and the ROC and precision–recall plots per π. Every file is staged and
-/// renamed into place only when all were written.
+/// renamed into place only when all were written. A folder that <see cref="Write"/> had to create is removed again if
+/// the writing fails, and plots of other contamination levels left in a re-used folder by an earlier run
+/// (<c>roc-pi*.svg</c>, <c>pr-pi*.svg</c> not written by this run) are deleted once the new files are in place, so the
+/// folder never mixes two runs.
 /// </summary>
-public static class EvaluationOutputs
+public static partial class EvaluationOutputs
 {
+    /// <summary>The names of the files <see cref="Write"/> puts in the folder for these contamination levels.</summary>
+    /// <param name="contaminations">The π levels of the run (one ROC and one precision–recall plot each).</param>
+    public static IReadOnlyList<string> FileNames(IReadOnlyList<double> contaminations)
+    {
+        ArgumentNullException.ThrowIfNull(contaminations);
+        return ["model.safetensors", "metrics.json", "scores.csv", .. contaminations.SelectMany(pi => new[] { CurvePlot.RocFileName(pi), CurvePlot.PrecisionRecallFileName(pi) })];
+    }
+
     /// <summary>The files written, in order.</summary>
     /// <param name="Model">The model file.</param>
     /// <param name="Metrics">The metrics file.</param>
@@ -32,6 +45,23 @@ public static class EvaluationOutputs
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(backend);
+        var created = OutputPaths.CreateDirectory(directory);
+        try
+        {
+            return WriteInto(directory, evaluation, data, detector, options, backend);
+        }
+        catch
+        {
+            OutputPaths.RemoveCreated(created);
+            throw;
+        }
+    }
+
+    [GeneratedRegex(@"^(roc|pr)-pi[0-9.]+\.svg$", RegexOptions.CultureInvariant)]
+    private static partial Regex PlotName();
+
+    private static Written WriteInto(string directory, ZeroShotEvaluation evaluation, TabularDataset data, string detector, ZeroShotProtocolOptions options, ComputeBackend backend)
+    {
         using var outputs = new OutputSet(directory);
         var modelPath = outputs.Stage("model.safetensors");
         var metricsPath = outputs.Stage("metrics.json");
@@ -67,6 +97,8 @@ public static class EvaluationOutputs
             ["taskSize"] = options.Training.TaskSize,
             ["anomalyRatio"] = options.Training.AnomalyRatio,
             ["learningRate"] = options.Training.Adam.LearningRate,
+            ["excludedTestClasses"] = evaluation.Split.ExcludedTestClasses,
+            ["warnings"] = evaluation.Warnings,
         };
         EvaluationReport.WriteMetrics(metricsPath, evaluation, runConfig, RunEnvironment.Capture(backend));
         EvaluationReport.WriteScores(scoresPath, evaluation.Scores);
@@ -78,6 +110,20 @@ public static class EvaluationOutputs
         }
 
         var written = outputs.Commit();
+        RemoveStalePlots(directory, written);
         return new Written(written[0], written[1], written[2], written.Skip(3).ToArray());
+    }
+
+    /// <summary>Deletes regular files named like this command's plots that this run did not write (an earlier run's other π).</summary>
+    private static void RemoveStalePlots(string directory, IReadOnlyList<string> written)
+    {
+        var keep = written.Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in new DirectoryInfo(directory).EnumerateFiles())
+        {
+            if (PlotName().IsMatch(file.Name) && !keep.Contains(file.Name) && file.LinkTarget is null)
+            {
+                file.Delete();
+            }
+        }
     }
 }

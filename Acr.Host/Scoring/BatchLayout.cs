@@ -6,6 +6,9 @@ namespace Acr.Host.Scoring;
 /// </summary>
 public sealed class BatchLayout
 {
+    /// <summary>Largest --batch-size accepted: the rows one forward pass may hold, as in training (<see cref="Training.MetaTrainingOptions.MaxRowsPerIteration"/>).</summary>
+    public const int MaxBatchSize = Training.MetaTrainingOptions.MaxRowsPerIteration;
+
     private BatchLayout(int[] order, int[] lengths, string[] batchIds)
     {
         Order = order;
@@ -52,9 +55,9 @@ public sealed class BatchLayout
     /// <exception cref="AcrUsageException">The batch size is not positive, or a batch of one row is unavoidable in batch mode.</exception>
     public static BatchLayout Consecutive(int rows, int batchSize, bool batchMode)
     {
-        if (batchSize < 1)
+        if (batchSize is < 1 or > MaxBatchSize)
         {
-            throw new AcrUsageException($"--batch-size must be at least 1; got {batchSize}.");
+            throw new AcrUsageException($"--batch-size must be between 1 and {MaxBatchSize}; got {batchSize}.");
         }
 
         if (batchMode && batchSize < 2)

@@ -30,6 +30,9 @@ public sealed record MetaTrainingOptions
     /// <summary>Largest loss-read interval accepted.</summary>
     public const int MaxLossReadInterval = 100_000;
 
+    /// <summary>Most iterations accepted.</summary>
+    public const int MaxIterations = 10_000_000;
+
     /// <summary>Largest T × n accepted (rows forwarded in one pass).</summary>
     public const int MaxRowsPerIteration = 1 << 24;
 
@@ -39,9 +42,9 @@ public sealed record MetaTrainingOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting and its valid range.</summary>
     public void Validate()
     {
-        if (Iterations < 1)
+        if (Iterations is < 1 or > MaxIterations)
         {
-            throw new ArgumentException($"--iterations must be at least 1; got {Iterations}.");
+            throw new ArgumentException($"--iterations must be between 1 and {MaxIterations}; got {Iterations}.");
         }
 
         if (TasksPerIteration < 1)

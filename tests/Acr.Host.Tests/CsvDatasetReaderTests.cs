@@ -235,7 +235,7 @@ public sealed class CsvDatasetReaderTests : IDisposable
     {
         AssertFails("lettr,x.box,y.box\nA,1,2\nB,2,3\nC,3,4\nD,4,5\nE,abc,6\n", Label("lettr"),
             "row 5, column 'x.box': 'abc' is not a number", "use --drop x.box to leave the column out", "line 6");
-        AssertFails("1,2\n3,x\n", new CsvReadOptions { HasHeader = false }, "row 2, column 1: 'x' is not a number; use --drop 1");
+        AssertFails("1,2\n3,x\n", new CsvReadOptions { HasHeader = false, LabelColumn = "0" }, "row 2, column 1: 'x' is not a number; use --drop 1");
     }
 
     [Theory]

@@ -51,6 +51,7 @@ internal sealed class EvaluateCommand : CliCommand
         options.Validate();
         var table = _data.Read(parse);
         using var b = _backend.Create(Context, parse);
-        return EvaluationRunner.Run(Context, table, _training.DetectorName(parse), options, b, parse.GetValue(_outDir)!, parse.GetValue(_quiet), Path.GetFileName(table.Source));
+        return EvaluationRunner.Run(Context, table, _training.DetectorName(parse), options, b, parse.GetValue(_outDir)!, parse.GetValue(_quiet), Path.GetFileName(table.Source),
+            ("--data", parse.GetValue(_data.Data)!));
     }
 }

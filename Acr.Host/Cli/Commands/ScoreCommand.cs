@@ -23,7 +23,7 @@ internal sealed class ScoreCommand : CliCommand
     protected override int Run(ParseResult parse)
     {
         var path = parse.GetValue(_outFile)!;
-        OutputPaths.CheckFile(path);
+        OutputPaths.CheckFile(path, ("--model", parse.GetValue(_model)!), ("--data", parse.GetValue(_data.Data)!));
         var request = new ScoringRequest
         {
             BatchSize = parse.GetValue(_batchSize),

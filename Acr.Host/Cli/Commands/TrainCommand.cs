@@ -10,6 +10,10 @@ internal sealed class TrainCommand : CliCommand
     private readonly Option<ulong> _seed = CliOptions.Seed();
     private readonly Option<bool> _quiet = CliOptions.Quiet();
     private readonly Option<string[]> _trainClasses = CliOptions.TrainClasses();
+    private readonly Option<bool> _allowDivergence = new("--allow-divergence")
+    {
+        Description = $"Save the model even when training diverged (final loss over {LossDivergence.Factor:G}× the first); without it such a run writes nothing and exits 2.",
+    };
     private readonly DataOptionSet _data = new(labelRequired: false);
     private readonly TrainingOptionSet _training = new();
     private readonly BackendOptionSet _backend = new();
@@ -17,13 +21,13 @@ internal sealed class TrainCommand : CliCommand
     public TrainCommand(CliContext context)
         : base(context, "train", "Meta-train a detector on the distributions (classes of --label, or groups of --group) of a CSV file and save the model.")
     {
-        Add([_outFile, _seed, _quiet, _trainClasses, .. _data, .. _training, .. _backend]);
+        Add([_outFile, _seed, _quiet, _trainClasses, _allowDivergence, .. _data, .. _training, .. _backend]);
     }
 
     protected override int Run(ParseResult parse)
     {
         var path = parse.GetValue(_outFile)!;
-        OutputPaths.CheckFile(path);
+        OutputPaths.CheckFile(path, ("--data", parse.GetValue(_data.Data)!));
         var classes = CliOptions.SplitList(parse.GetValue(_trainClasses));
         var request = new TrainingRequest
         {
@@ -38,8 +42,20 @@ internal sealed class TrainCommand : CliCommand
         using var b = _backend.Create(Context, parse);
         using var model = new TrainingDisplay(Context.Console, parse.GetValue(_quiet)).Run("train", 1, request.Training.Iterations,
             report => new ModelTrainer(Context.Registry).Train(table, request, b, pr => report(0, pr), Context.Cancellation));
-        model.Save(path);
         var losses = model.TrainingLosses;
+        if (LossDivergence.Describe(losses) is { } divergence)
+        {
+            if (!parse.GetValue(_allowDivergence))
+            {
+                Context.Error.WriteLine($"warning: {divergence}.");
+                Context.Error.WriteLine($"error: the model was not written to '{path}'; lower --lr, or pass --allow-divergence to save it anyway.");
+                return AcrCli.UsageError;
+            }
+
+            Context.Error.WriteLine($"warning: {divergence}; saved anyway (--allow-divergence).");
+        }
+
+        model.Save(path);
         Context.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"trained on {model.Config.TrainClasses.Count} distributions ({table.Rows} rows, {table.Columns} features); {(losses.Count > 0 ? $"final loss {losses[^1]:G5}" : "the detector has no trainable parameters")}"));
         Context.Console.WriteLine($"model: {path}");
