@@ -4,26 +4,35 @@ namespace Acr.Backends.Gpu.Kernels;
 /// The tiled GEMM behind <c>gemm</c>, <c>linear</c> and <c>batched-gemm</c>:
 /// <c>C_z = α·Σ_{b∈batches(z)} op(A_b)·op(B_b) + β·C_z (+ bias)</c>. A group of TX×TY threads computes a
 /// (4·TY)×(4·TX) tile of C, each thread a 4×4 block held in registers (rows ty + r·TY, columns tx + c·TX, so neighbouring
-/// threads read neighbouring shared-memory words). K advances in tiles of <see cref="GemmShape.KTile"/>: the group stages
-/// op(A) and op(B) tiles in dynamic shared memory (zero-padded at the ragged edges, loads walking the stored matrix's
+/// threads read neighbouring shared-memory words). K advances in tiles of the shape's <see cref="IKernelShape.GemmKTile"/>: the group stages
+/// op(A) and op(B) tiles in static shared memory (zero-padded at the ragged edges, loads walking the stored matrix's
 /// contiguous dimension for every transpose), synchronises, and accumulates. Every element of C is one float sum over
-/// b then k in ascending order, whatever the tile or group size: results are deterministic and, because the product is
-/// rounded before the bias is added, <c>linear</c> equals <c>gemm</c> followed by <c>add-row-vector</c> bit for bit.
+/// b then k in ascending order within its K split, the splits then added in order (see <see cref="GemmShape.Splits"/>;
+/// the split count depends only on the shape and the device): results are bit-identical from call to call and, because
+/// the product is rounded before the bias is added, <c>linear</c> equals <c>gemm</c> followed by <c>add-row-vector</c>
+/// bit for bit.
 /// </summary>
 internal static class GemmKernels
 {
-    /// <summary>The kernel (grid: column tiles × row tiles × C batches; group: TX×TY).</summary>
-    public static void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, GemmShape p)
+    /// <summary>
+    /// The kernel (grid: column tiles × row tiles × C batches·K splits; group: TX×TY of <typeparamref name="TShape"/>).
+    /// With <see cref="GemmShape.Splits"/> &gt; 1, z = batch·splits + split: the group sums k in
+    /// [split·KPerSplit, (split + 1)·KPerSplit) only and stores the raw sums into <paramref name="partial"/>
+    /// (splits × C batches × M × N), which <see cref="ReduceSplits"/> folds in split order and passes through the epilogue.
+    /// </summary>
+    public static void Gemm<TShape>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, ArrayView<float> partial, GemmShape p)
+        where TShape : struct, IKernelShape
     {
-        var shared = SharedMemory.GetDynamic<float>();
+        var shared = SharedMemory.Allocate<float>(default(TShape).GemmSharedFloats);
+        int groupX = default(TShape).GemmThreadsX, groupY = default(TShape).GemmThreadsY, kTile = default(TShape).GemmKTile;
         int tx = Group.IdxX, ty = Group.IdxY;
-        int groupX = Group.DimX, groupY = Group.DimY;
         int threads = groupX * groupY;
         int tid = (ty * groupX) + tx;
-        int tileM = 4 * groupY, tileN = 4 * groupX, kTile = p.KTile;
+        int tileM = 4 * groupY, tileN = 4 * groupX;
         int row0 = Grid.IdxY * tileM, col0 = Grid.IdxX * tileN;
-        int z = Grid.IdxZ;
+        int z = Grid.IdxZ / p.Splits, split = Grid.IdxZ - (z * p.Splits);
         int m = p.M, n = p.N, k = p.K;
+        int kBegin = split * p.KPerSplit, kEnd = Math.Min(k, kBegin + p.KPerSplit);
         int bOffset = kTile * tileM;
 
         float c00 = 0, c01 = 0, c02 = 0, c03 = 0;
@@ -36,7 +45,7 @@ internal static class GemmKernels
         for (int batch = firstBatch; batch < endBatch; batch++)
         {
             int aBase = batch * p.StrideA, bBase = batch * p.StrideB;
-            for (int k0 = 0; k0 < k; k0 += kTile)
+            for (int k0 = kBegin; k0 < kEnd; k0 += kTile)
             {
                 for (int e = tid; e < kTile * tileM; e += threads)
                 {
@@ -54,7 +63,7 @@ internal static class GemmKernels
 
                     int gm = row0 + mm, gk = k0 + kk;
                     float v = 0f;
-                    if (gm < m && gk < k)
+                    if (gm < m && gk < kEnd)
                     {
                         v = p.TransposeA != 0 ? a[aBase + (gk * m) + gm] : a[aBase + (gm * k) + gk];
                     }
@@ -78,7 +87,7 @@ internal static class GemmKernels
 
                     int gn = col0 + nn, gk = k0 + kk;
                     float v = 0f;
-                    if (gn < n && gk < k)
+                    if (gn < n && gk < kEnd)
                     {
                         v = p.TransposeB != 0 ? b[bBase + (gn * k) + gk] : b[bBase + (gk * n) + gn];
                     }
@@ -87,8 +96,8 @@ internal static class GemmKernels
                 }
 
                 Group.Barrier();
-                int kEnd = Math.Min(kTile, k - k0);
-                for (int kk = 0; kk < kEnd; kk++)
+                int kCount = Math.Min(kTile, kEnd - k0);
+                for (int kk = 0; kk < kCount; kk++)
                 {
                     int ar = (kk * tileM) + ty, br = bOffset + (kk * tileN) + tx;
                     float a0 = shared[ar], a1 = shared[ar + groupY], a2 = shared[ar + (2 * groupY)], a3 = shared[ar + (3 * groupY)];
@@ -103,12 +112,78 @@ internal static class GemmKernels
             }
         }
 
-        int cBase = z * p.StrideC;
         int r0 = row0 + ty, q0 = col0 + tx;
+        if (p.Splits > 1)
+        {
+            // Raw sums of this split; the epilogue runs once, after the splits are folded.
+            int pBase = ((split * p.ZCount) + z) * m * n;
+            StoreRaw(partial, p, pBase, r0, q0, groupX, c00, c01, c02, c03);
+            StoreRaw(partial, p, pBase, r0 + groupY, q0, groupX, c10, c11, c12, c13);
+            StoreRaw(partial, p, pBase, r0 + (2 * groupY), q0, groupX, c20, c21, c22, c23);
+            StoreRaw(partial, p, pBase, r0 + (3 * groupY), q0, groupX, c30, c31, c32, c33);
+            return;
+        }
+
+        int cBase = z * p.StrideC;
         Store(c, bias, p, cBase, r0, q0, groupX, c00, c01, c02, c03);
         Store(c, bias, p, cBase, r0 + groupY, q0, groupX, c10, c11, c12, c13);
         Store(c, bias, p, cBase, r0 + (2 * groupY), q0, groupX, c20, c21, c22, c23);
         Store(c, bias, p, cBase, r0 + (3 * groupY), q0, groupX, c30, c31, c32, c33);
+    }
+
+    /// <summary>
+    /// Second pass of a split-K GEMM, one thread per element of C: acc = Σ_split partial[split] in split order (float),
+    /// then the epilogue of <see cref="Gemm"/>. Grid-stride over ZCount·M·N elements.
+    /// </summary>
+    public static void ReduceSplits(ArrayView<float> partial, ArrayView<float> c, ArrayView<float> bias, GemmShape p)
+    {
+        int stride = Grid.DimX * Group.DimX;
+        int mn = p.M * p.N;
+        int total = p.ZCount * mn;
+        for (int e = Grid.GlobalIndex.X; e < total; e += stride)
+        {
+            float acc = 0f;
+            for (int s = 0; s < p.Splits; s++)
+            {
+                acc += partial[(s * total) + e];
+            }
+
+            int z = e / mn;
+            int inMatrix = e - (z * mn);
+            int row = inMatrix / p.N;
+            int col = inMatrix - (row * p.N);
+            Epilogue(c, bias, p, (z * p.StrideC) + (row * p.N), col, acc);
+        }
+    }
+
+    /// <summary>Writes one thread's four raw sums of one row into a split's partial matrix.</summary>
+    private static void StoreRaw(ArrayView<float> partial, GemmShape p, int pBase, int row, int col, int step, float v0, float v1, float v2, float v3)
+    {
+        if (row >= p.M)
+        {
+            return;
+        }
+
+        int at = pBase + (row * p.N);
+        if (col < p.N)
+        {
+            partial[at + col] = v0;
+        }
+
+        if (col + step < p.N)
+        {
+            partial[at + col + step] = v1;
+        }
+
+        if (col + (2 * step) < p.N)
+        {
+            partial[at + col + (2 * step)] = v2;
+        }
+
+        if (col + (3 * step) < p.N)
+        {
+            partial[at + col + (3 * step)] = v3;
+        }
     }
 
     /// <summary>Writes one thread's four outputs of one row (columns col, col + step, …) through the epilogue.</summary>
@@ -163,6 +238,8 @@ internal static class GemmKernels
 /// <param name="Count">The batch count.</param>
 /// <param name="SumBatches">1 when one C receives the sum over the batch.</param>
 /// <param name="HasBias">1 to add bias[column] after rounding the product.</param>
-/// <param name="KTile">The K tile staged in shared memory.</param>
+/// <param name="ZCount">The C matrices written: 1 when the batch is summed, else Count.</param>
+/// <param name="Splits">K splits (1: no split; the epilogue runs in the GEMM kernel).</param>
+/// <param name="KPerSplit">The K range of one split (a multiple of the K tile).</param>
 internal readonly record struct GemmShape(int M, int N, int K, int TransposeA, int TransposeB, float Alpha, float Beta,
-    int StrideA, int StrideB, int StrideC, int Count, int SumBatches, int HasBias, int KTile);
+    int StrideA, int StrideB, int StrideC, int Count, int SumBatches, int HasBias, int ZCount, int Splits, int KPerSplit);
