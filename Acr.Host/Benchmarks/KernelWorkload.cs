@@ -133,4 +133,8 @@ public sealed class KernelWorkload : IDisposable
 /// <param name="MicrosecondsMedian">Median time per call, µs.</param>
 /// <param name="GigaflopsPerSecond">2·M·N·K over the time, for the GEMMs.</param>
 /// <param name="GigabytesPerSecond">Bytes the op must read and write over the time, for the others.</param>
-public sealed record KernelTiming(string Name, string Shape, double MicrosecondsMedian, double? GigaflopsPerSecond, double? GigabytesPerSecond);
+public sealed record KernelTiming(string Name, string Shape, double MicrosecondsMedian, double? GigaflopsPerSecond, double? GigabytesPerSecond)
+{
+    /// <summary>Rows per second, for the scoring case.</summary>
+    public double? RowsPerSecond { get; init; }
+}

@@ -76,14 +76,27 @@ internal sealed class BenchCommand : CliCommand
 
     private int RunKernels(ComputeBackend backend, int gemmSize, string? outFile)
     {
-        using var workload = new KernelWorkload(backend, gemmSize);
-        var results = workload.Measure();
+        var results = new List<KernelTiming>();
+        using (var workload = new KernelWorkload(backend, gemmSize))
+        {
+            results.AddRange(workload.Measure());
+        }
+
+        using (var scoring = new WideScoringWorkload(Context.Registry.GetDetector("deep-svdd"), backend))
+        {
+            var rowsPerSecond = scoring.Measure();
+            var perCall = WideScoringWorkload.Batches * WideScoringWorkload.BatchRows / rowsPerSecond * 1e6;
+            results.Add(new KernelTiming("zero-shot scoring from host memory", $"{WideScoringWorkload.Batches} x {WideScoringWorkload.BatchRows}x{WideScoringWorkload.Features}",
+                perCall, null, WideScoringWorkload.Batches * WideScoringWorkload.BatchRows * WideScoringWorkload.Features * 4.0 / perCall / 1e3) { RowsPerSecond = rowsPerSecond });
+        }
+
         var inv = CultureInfo.InvariantCulture;
         var table = new Table().AddColumns("op", "shape", "median", "rate");
         foreach (var r in results)
         {
             Context.Cancellation.ThrowIfCancellationRequested();
-            var rate = r.GigaflopsPerSecond is { } gf ? string.Create(inv, $"{gf:F1} GFLOP/s") : string.Create(inv, $"{r.GigabytesPerSecond:F1} GB/s");
+            var rate = r.RowsPerSecond is { } rows ? string.Create(inv, $"{rows:N0} rows/s")
+                : r.GigaflopsPerSecond is { } gf ? string.Create(inv, $"{gf:F1} GFLOP/s") : string.Create(inv, $"{r.GigabytesPerSecond:F1} GB/s");
             table.AddRow(Markup.Escape(r.Name), Markup.Escape(r.Shape), string.Create(inv, $"{r.MicrosecondsMedian:F1} µs"), rate);
         }
 
