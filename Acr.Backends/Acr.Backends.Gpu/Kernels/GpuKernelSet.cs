@@ -66,6 +66,8 @@ internal sealed class GpuKernelSet
 
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape> GemmReduceSplits { get; }
 
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape> GemmLarge { get; private set; } = null!;
+
     /// <summary>The accelerator the kernels were compiled for.</summary>
     public Accelerator Accelerator { get; }
 
@@ -224,6 +226,7 @@ internal sealed class GpuKernelSet
         BatchNormForward = Load<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormShape>(BatchNormKernels.Forward<TShape>);
         BatchNormBackward = Load<ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormShape>(BatchNormKernels.Backward<TShape>);
         Gemm = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(GemmKernels.Gemm<TShape>);
+        GemmLarge = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(GemmKernels.GemmLarge<TShape>);
     }
 
     /// <summary>Starts counting the launches enqueued on <paramref name="stream"/> (under the device lock).</summary>

@@ -21,6 +21,12 @@ internal interface IKernelShape
     /// <summary>Floats of shared memory of one GEMM group: KTile·(4·TY + 4·TX).</summary>
     int GemmSharedFloats { get; }
 
+    /// <summary>The K tile of the large-tile GEMM (8×8 outputs per thread).</summary>
+    int LargeGemmKTile { get; }
+
+    /// <summary>Floats of shared memory of one large-tile GEMM group: LargeKTile·(8·TY + 8·TX).</summary>
+    int LargeGemmSharedFloats { get; }
+
     /// <summary>Channels per batch-norm group (the group's x dimension: neighbouring threads read neighbouring columns).</summary>
     int NormColumns { get; }
 
@@ -34,7 +40,10 @@ internal interface IKernelShape
     int ReductionThreads { get; }
 }
 
-/// <summary>Shapes for GPUs and OpenCL devices: 16×16-thread GEMM groups (64×64 tiles, K tiles of 16), 32 channels × 8 lanes of batch norm.</summary>
+/// <summary>
+/// Shapes for GPUs and OpenCL devices: 16×16-thread GEMM groups (64×64 tiles with K tiles of 16, or 128×128 with K tiles
+/// of 8 for the large-tile kernel), 32 channels × 8 lanes of batch norm.
+/// </summary>
 internal readonly struct DeviceKernelShape : IKernelShape
 {
     /// <inheritdoc />
@@ -48,6 +57,12 @@ internal readonly struct DeviceKernelShape : IKernelShape
 
     /// <inheritdoc />
     public int GemmSharedFloats => 16 * ((4 * 16) + (4 * 16));
+
+    /// <inheritdoc />
+    public int LargeGemmKTile => 8;
+
+    /// <inheritdoc />
+    public int LargeGemmSharedFloats => 8 * ((8 * 16) + (8 * 16));
 
     /// <inheritdoc />
     public int NormColumns => 32;
@@ -64,7 +79,8 @@ internal readonly struct DeviceKernelShape : IKernelShape
 
 /// <summary>
 /// Shapes for ILGPU's CPU simulator, where every simulated thread is an OS thread and a barrier is slow: 4×4-thread GEMM
-/// groups with K tiles of 32, 8 channels × 2 lanes of batch norm (so the lane combination is exercised there too).
+/// groups with K tiles of 32 (32×32 tiles with K tiles of 32 for the large-tile kernel), 8 channels × 2 lanes of batch
+/// norm (so the lane combination is exercised there too).
 /// </summary>
 internal readonly struct SimulatorKernelShape : IKernelShape
 {
@@ -79,6 +95,12 @@ internal readonly struct SimulatorKernelShape : IKernelShape
 
     /// <inheritdoc />
     public int GemmSharedFloats => 32 * ((4 * 4) + (4 * 4));
+
+    /// <inheritdoc />
+    public int LargeGemmKTile => 32;
+
+    /// <inheritdoc />
+    public int LargeGemmSharedFloats => 32 * ((8 * 4) + (8 * 4));
 
     /// <inheritdoc />
     public int NormColumns => 8;

@@ -18,7 +18,8 @@ internal sealed class GemmKernel(GpuBackend backend) : GpuKernel<GemmOp.Args>(ba
 
     /// <summary>
     /// Launches the GEMM for <paramref name="shape"/> (also used by <c>linear</c> and <c>batched-gemm</c>); nothing for an
-    /// empty C. When the tiles alone would leave most of the device idle (few, long dot products: the weight gradients
+    /// empty C. A big product runs the large-tile kernel (8×8 outputs per thread). When the tiles alone would leave most
+    /// of the device idle (few, long dot products: the weight gradients
     /// reduce over all rows of the batch), K is split into ranges of at least <see cref="MinKPerSplit"/> that run as
     /// separate groups and are folded, in split order, by a second launch. The split count depends only on the shape
     /// and the device, so results stay bit-identical from call to call.
@@ -29,6 +30,15 @@ internal sealed class GemmKernel(GpuBackend backend) : GpuKernel<GemmOp.Args>(ba
         int tileM = 4 * g.TileY, tileN = 4 * g.TileX;
         if (shape.M == 0 || shape.N == 0 || shape.ZCount == 0)
         {
+            return;
+        }
+
+        // Big products: the 8×8-per-thread kernel, when its larger tiles alone fill the device and are not mostly padding.
+        int largeX = (shape.N + (2 * tileN) - 1) / (2 * tileN), largeY = (shape.M + (2 * tileM) - 1) / (2 * tileM);
+        if (g.LargeGemm && shape.M >= 2 * tileM && shape.N >= 2 * tileN && (long)largeX * largeY * shape.ZCount >= g.TargetGroups)
+        {
+            var large = new KernelConfig(new Index3D(largeX, largeY, shape.ZCount), new Index3D(g.TileX, g.TileY, 1));
+            backend.Kernels.GemmLarge(backend.Stream, large, a, b, c, bias, shape);
             return;
         }
 
