@@ -68,6 +68,32 @@ public sealed class GpuKernelPathTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void A_big_gemm_takes_the_large_tile_kernel_for_every_transpose_and_matches_the_cpu_backend()
+    {
+        // 70×45 over K = 37 with ragged 32×32 tiles (the simulator's large tile): 3×2 groups, more than it keeps busy.
+        const int m = 70, n = 45, k = 37;
+        foreach (var (ta, tb) in new[] { (false, false), (true, false), (false, true), (true, true) })
+        {
+            var a = TestData.Random(m * k, 11);
+            var b = TestData.Random(k * n, 12);
+            var c0 = TestData.Random(m * n, 13);
+            float[] Run(ComputeBackend backend)
+            {
+                using var tA = TestData.Tensor(backend, ta ? TensorShape.Matrix(k, m) : TensorShape.Matrix(m, k), a);
+                using var tB = TestData.Tensor(backend, tb ? TensorShape.Matrix(n, k) : TensorShape.Matrix(k, n), b);
+                using var tC = TestData.Tensor(backend, TensorShape.Matrix(m, n), c0);
+                backend.Gemm(ta, tb, -1.5f, tA, tB, 0.5f, tC);
+                return tC.ToArray();
+            }
+
+            var before = _gpu.LaunchesByKernel.GetValueOrDefault("Gemm.GemmLarge");
+            var gpu = Run(_gpu);
+            Assert.Equal(before + 1, _gpu.LaunchesByKernel["Gemm.GemmLarge"]);
+            TestData.AssertClose(Run(_cpu), gpu, 1e-4, $"large-tile gemm transA={ta} transB={tb}");
+        }
+    }
+
+    [Fact]
     public void Column_reductions_over_many_rows_run_in_two_passes_and_match_the_cpu_backend()
     {
         const int rows = 3001, columns = 7;
