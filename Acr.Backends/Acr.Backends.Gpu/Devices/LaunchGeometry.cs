@@ -22,7 +22,7 @@ namespace Acr.Backends.Gpu.Devices;
 /// <param name="LargeGemm">
 /// Whether big GEMMs take the large-tile kernel (8×8 outputs per thread): on GPUs and on the simulator (where it is
 /// conformance-tested), not on OpenCL CPU devices such as POCL, whose work-item loops keep the 64 accumulators in memory
-/// across barriers (a 1024³ SGEMM there runs at 0.8 GFLOP/s with it, 10 with the 4×4 kernel).
+/// across barriers (a 1024³ SGEMM there ran at 0.8 GFLOP/s with it, about 3 with the 4×4 kernel at the same load).
 /// </param>
 internal sealed record LaunchGeometry(int GroupSize, int MaxGroups, int TileX, int TileY, int GemmKTile, int ReductionGroupSize,
     int NormColumns, int NormLanes, int TargetGroups, bool LargeGemm)
