@@ -57,6 +57,23 @@ mounted_under() {
 
 is_mounted() { mountpoint -q "$1" 2>/dev/null; }
 
+# Lazily unmounts everything under DIR, deepest first.
+unmount_under() {
+  local p
+  while IFS= read -r p; do
+    [ -n "$p" ] && umount -l "$p"
+  done < <(awk -v root="$1" '{ p = $5; gsub(/\\040/, " ", p); if (index(p "/", root "/") == 1) print length(p) "\t" p }' /proc/self/mountinfo | sort -rn | cut -f2-)
+}
+
+# Deletes DIR only when nothing is mounted under it: a bind-mounted repository or /dev on the same file system would
+# otherwise be deleted with it (--one-file-system does not tell a bind mount from the root it sits on).
+safe_remove() {
+  local dir=$1 left
+  left=$(awk -v root="$dir" '{ p = $5; gsub(/\\040/, " ", p); if (index(p "/", root "/") == 1) print p }' /proc/self/mountinfo)
+  [ -z "$left" ] || die "refusing to delete $dir: still mounted under it: $left"
+  rm -rf --one-file-system "$dir"
+}
+
 # Bind-mounts SOURCE at the same place inside the root (TARGET may differ); read-only when $3 = ro. Prints the target
 # when it was mounted by this call.
 bind() {
@@ -177,7 +194,7 @@ prepare() {
   umount_all
   if [ -e "$ROOT" ]; then
     say "$ROOT is incomplete or of another format: making it again"
-    rm -rf --one-file-system "$ROOT"
+    safe_remove "$ROOT"
   fi
   ensure_debootstrap
   local uri partial log started
@@ -185,15 +202,16 @@ prepare() {
   reachable "$uri" || unreachable "no answer from the mirror $uri"
   partial="$ROOT.partial"
   if [ -e "$partial" ]; then
-    while IFS= read -r p; do umount -l "$p"; done < <(awk -v root="$partial" '{ if (index($5 "/", root "/") == 1) print $5 }' /proc/self/mountinfo | sort -r)
-    rm -rf --one-file-system "$partial"
+    unmount_under "$partial"
+    safe_remove "$partial"
   fi
   log="$ROOT.debootstrap.log"
   started=$(date +%s)
   say "making a Debian $SUITE root with POCL at $ROOT (once per machine; several minutes)"
   # shellcheck disable=SC2086  # the mirror is one word or none
   if ! debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$partial" $uri >"$log" 2>&1; then
-    rm -rf --one-file-system "$partial"
+    unmount_under "$partial" # debootstrap mounts /proc and /sys in the target while it installs
+    safe_remove "$partial"
     if network_failure "$log"; then
       tail -5 "$log" >&2
       unreachable "debootstrap could not download from the mirror"
