@@ -99,10 +99,11 @@ def case(rows, name, field, scale=1.0):
 sgemm, sgemm_cpu = (case(r, "gemm NN (square)", "GigaflopsPerSecond", 1e-3) for r in (kernels, kernels_cpu))
 wide, wide_cpu = (case(r, "zero-shot scoring from host memory", "RowsPerSecond") for r in (kernels, kernels_cpu))
 if torch:
+    graph = torch.get("iteration_ms_segmented_graph")
     t_iter = (f"{torch['iteration_ms_tasks_one_by_one']:.2f} ms one by one; {torch['iteration_ms_segmented']:.2f} ms segmented; "
-              f"{torch['iteration_ms_segmented_graph']:.2f} ms segmented in a CUDA graph ({torch['device']}, torch {torch['torch']})")
+              f"{'not measured' if graph is None else f'{graph:.2f} ms'} segmented in a CUDA graph ({torch['device']}, torch {torch['torch']})")
     t_score = f"{torch['score_rows_per_s_pinned']:,.0f} rows/s pinned"
-    t_gemm = f"{torch['sgemm_4096_tflops']:.1f} TFLOP/s"
+    t_gemm = f"{torch['sgemm_tflops']:.1f} TFLOP/s (torch.mm, {torch['sgemm_size']}^3)"
 else:
     t_iter = "50 ms one by one; 5.0 ms segmented; 0.96 ms segmented in a CUDA graph (H100, from the issue)"
     t_score = "2.1 M rows/s pinned (H100, from the issue)"

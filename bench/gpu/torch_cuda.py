@@ -9,11 +9,13 @@
   * fp32 SGEMM 4096^3 (torch.mm, TF32 off).
 
 Synthetic data of the letter shapes (timing does not depend on the values). Prints one JSON object.
-usage: python3 bench/gpu/torch_cuda.py [--iterations N] [--warmup N]
+usage: python3 bench/gpu/torch_cuda.py [--iterations N] [--warmup N] [--device cuda|cpu]
+(--device cpu only checks the script where there is no GPU: no CUDA graph, no pinned memory, wall-clock timing.)
 """
 import argparse
 import json
 import statistics
+import time
 
 import torch
 from torch import nn
@@ -48,19 +50,25 @@ def objective(z, center, is_anomaly, eps=1e-6):
     return torch.where(is_anomaly, 1.0 / (d + eps), d).mean()
 
 
-def median_ms(step, iterations, warmup):
+def median_ms(step, iterations, warmup, cuda=True):
     for _ in range(warmup):
         step()
-    torch.cuda.synchronize()
+    if cuda:
+        torch.cuda.synchronize()
     times = []
     for _ in range(iterations):
-        start = torch.cuda.Event(enable_timing=True)
-        end = torch.cuda.Event(enable_timing=True)
-        start.record()
-        step()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end))
+        if cuda:
+            start = torch.cuda.Event(enable_timing=True)
+            end = torch.cuda.Event(enable_timing=True)
+            start.record()
+            step()
+            end.record()
+            end.synchronize()
+            times.append(start.elapsed_time(end))
+        else:
+            t0 = time.perf_counter()
+            step()
+            times.append((time.perf_counter() - t0) * 1000)
     return statistics.median(times)
 
 
@@ -68,15 +76,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iterations", type=int, default=50)
     ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--device", default="cuda", choices=["cuda", "cpu"])
     args = ap.parse_args()
+    cuda = args.device == "cuda"
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
-    dev = torch.device("cuda")
+    dev = torch.device(args.device)
     torch.manual_seed(0)
     tasks, rows, features = 32, 256, 16
     net = network(features).to(dev)
     center = torch.randn(32, device=dev, requires_grad=True)
-    opt = torch.optim.Adam(list(net.parameters()) + [center], lr=1e-3, capturable=True)  # capturable: the graph replays its step
+    opt = torch.optim.Adam(list(net.parameters()) + [center], lr=1e-3, capturable=cuda)  # capturable: the graph replays its step
     x = torch.randn(tasks * rows, features, device=dev)
     is_anomaly = torch.rand(tasks * rows, device=dev) < 0.2
 
@@ -95,21 +105,24 @@ def main():
         loss.backward()
         opt.step()
 
-    result = {"torch": torch.__version__, "device": torch.cuda.get_device_name(0)}
-    result["iteration_ms_tasks_one_by_one"] = median_ms(one_by_one, args.iterations, args.warmup)
-    result["iteration_ms_segmented"] = median_ms(segmented, args.iterations, args.warmup)
+    result = {"torch": torch.__version__, "device": torch.cuda.get_device_name(0) if cuda else "cpu"}
+    result["iteration_ms_tasks_one_by_one"] = median_ms(one_by_one, args.iterations, args.warmup, cuda)
+    result["iteration_ms_segmented"] = median_ms(segmented, args.iterations, args.warmup, cuda)
 
     # The segmented step in a CUDA graph (warm-up on a side stream first, as CUDA graphs require).
-    side = torch.cuda.Stream()
-    side.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(side):
-        for _ in range(3):
+    if cuda:
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(3):
+                segmented()
+        torch.cuda.current_stream().wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
             segmented()
-    torch.cuda.current_stream().wait_stream(side)
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        segmented()
-    result["iteration_ms_segmented_graph"] = median_ms(graph.replay, args.iterations, args.warmup)
+        result["iteration_ms_segmented_graph"] = median_ms(graph.replay, args.iterations, args.warmup)
+    else:
+        result["iteration_ms_segmented_graph"] = None
 
     # Zero-shot scoring from pinned host memory: 1000-row x 570-feature batches, 16 per timed call.
     score_net = network(570).to(dev).eval()
@@ -117,7 +130,9 @@ def main():
         if isinstance(m, nn.BatchNorm1d):
             m.train()  # batch-mode statistics, as ACR scores
     batches = 16
-    host = torch.randn(batches, 1000, 570).pin_memory()
+    host = torch.randn(batches, 1000, 570)
+    if cuda:
+        host = host.pin_memory()
     score_center = torch.randn(32, device=dev)
 
     def score():
@@ -126,14 +141,15 @@ def main():
                 xb = host[b].to(dev, non_blocking=True)
                 ((score_net(xb) - score_center) ** 2).sum(dim=1)
 
-    ms = median_ms(score, max(5, args.iterations // 5), 3)
+    ms = median_ms(score, max(5, args.iterations // 5), 3, cuda)
     result["score_rows_per_s_pinned"] = batches * 1000 / (ms / 1000)
 
-    n = 4096
+    n = 4096 if cuda else 1024
     a = torch.randn(n, n, device=dev)
     b = torch.randn(n, n, device=dev)
-    ms = median_ms(lambda: torch.mm(a, b), 20, 5)
-    result["sgemm_4096_tflops"] = 2 * n ** 3 / (ms / 1000) / 1e12
+    ms = median_ms(lambda: torch.mm(a, b), 20, 5, cuda)
+    result["sgemm_size"] = n
+    result["sgemm_tflops"] = 2 * n ** 3 / (ms / 1000) / 1e12
     print(json.dumps(result, indent=2))
 
 
