@@ -20,7 +20,7 @@ internal static class OpenClRoot
     public static string Script => System.IO.Path.Combine(Repository ?? throw new InvalidOperationException("no repository"), "scripts", "opencl-root.sh");
 
     /// <summary>Why the OpenCL tests cannot run here, or null when they can.</summary>
-    public static string? Unavailable { get; } = Check();
+    public static string? Unavailable { get; } = Check(Path, Repository, Environment.UserName, OperatingSystem.IsLinux());
 
     /// <summary>The <c>acr</c> built beside these tests (with its plugins), as a command line for <see cref="Run"/>.</summary>
     public static string[] Acr(params string[] args) => ["dotnet", System.IO.Path.Combine(AppContext.BaseDirectory, "acr.dll"), .. args];
@@ -68,26 +68,27 @@ internal static class OpenClRoot
         }
     }
 
-    private static string? Check()
+    /// <summary>Why the OpenCL tests cannot run with this root, repository and user, or null when they can.</summary>
+    internal static string? Check(string root, string? repository, string userName, bool linux)
     {
-        if (!OperatingSystem.IsLinux())
+        if (!linux)
         {
             return "the OpenCL root is a Linux chroot";
         }
 
-        if (Repository is null)
+        if (repository is null)
         {
             return $"scripts/opencl-root.sh was not found above {AppContext.BaseDirectory}";
         }
 
-        if (!File.Exists(System.IO.Path.Combine(Path, "etc", "acr-opencl-root")))
+        if (!File.Exists(System.IO.Path.Combine(root, "etc", "acr-opencl-root")))
         {
-            return $"no OpenCL root at {Path}: 'sudo scripts/opencl-root.sh prepare' makes it (Debian 13 with POCL 6.0, the OpenCL device ILGPU accepts; .ci/run does this)";
+            return $"no OpenCL root at {root}: 'sudo scripts/opencl-root.sh prepare' makes it (Debian 13 with POCL 6.0, the OpenCL device ILGPU accepts; .ci/run does this)";
         }
 
-        if (!string.Equals(Environment.UserName, "root", StringComparison.Ordinal))
+        if (!string.Equals(userName, "root", StringComparison.Ordinal))
         {
-            return $"the OpenCL root at {Path} is there, but chroot and mount need root and these tests run as {Environment.UserName}";
+            return $"the OpenCL root at {root} is there, but chroot and mount need root and these tests run as {userName}";
         }
 
         return null;

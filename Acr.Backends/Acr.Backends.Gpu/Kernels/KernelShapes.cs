@@ -46,6 +46,26 @@ internal interface IKernelShape
 /// </summary>
 internal readonly struct DeviceKernelShape : IKernelShape
 {
+    /// <summary>The most threads any of these kernels' groups has.</summary>
+    public static int GroupThreads
+    {
+        get
+        {
+            var s = default(DeviceKernelShape);
+            return Math.Max(s.GemmThreadsX * s.GemmThreadsY, Math.Max(s.NormThreads, s.ReductionThreads));
+        }
+    }
+
+    /// <summary>The most shared memory any of these kernels' groups allocates, in bytes.</summary>
+    public static int SharedBytes
+    {
+        get
+        {
+            var s = default(DeviceKernelShape);
+            return Math.Max(4 * Math.Max(s.GemmSharedFloats, s.LargeGemmSharedFloats), Math.Max(2 * 8 * s.NormThreads, 8 * s.ReductionThreads));
+        }
+    }
+
     /// <inheritdoc />
     public int GemmThreadsX => 16;
 
