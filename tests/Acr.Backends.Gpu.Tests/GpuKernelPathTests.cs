@@ -91,6 +91,28 @@ public sealed class GpuKernelPathTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(before + 1, _gpu.LaunchesByKernel["Gemm.GemmLarge"]);
             TestData.AssertClose(Run(_cpu), gpu, 1e-4, $"large-tile gemm transA={ta} transB={tb}");
         }
+
+        // Batched, one C per batch and one C receiving the sum over the batch (B broadcast), on the same kernel.
+        const int batch = 3, bm = 40, bn = 36, bk = 20;
+        foreach (var cBatch in new[] { batch, 1 })
+        {
+            var a = TestData.Random(batch * bm * bk, 14);
+            var b = TestData.Random(bk * bn, 15);
+            var c0 = TestData.Random(cBatch * bm * bn, 16);
+            float[] Run(ComputeBackend backend)
+            {
+                using var tA = TestData.Tensor(backend, new TensorShape(batch, bm, bk), a);
+                using var tB = TestData.Tensor(backend, new TensorShape(1, bk, bn), b);
+                using var tC = TestData.Tensor(backend, new TensorShape(cBatch, bm, bn), c0);
+                backend.BatchedGemm(false, false, 1f, tA, tB, 1f, tC);
+                return tC.ToArray();
+            }
+
+            var before = _gpu.LaunchesByKernel.GetValueOrDefault("Gemm.GemmLarge");
+            var gpu = Run(_gpu);
+            Assert.Equal(before + 1, _gpu.LaunchesByKernel["Gemm.GemmLarge"]);
+            TestData.AssertClose(Run(_cpu), gpu, 1e-4, $"large-tile batched gemm, C batch {cBatch}");
+        }
     }
 
     [Fact]
