@@ -38,6 +38,7 @@ public sealed class GpuBackend : ComputeBackend
         {
             device.Bind();
             Stream = device.Accelerator.CreateStream();
+            device.Kernels.Attach(Stream);
         }
 
         _staging = new UploadStaging(device.Accelerator);
@@ -76,6 +77,35 @@ public sealed class GpuBackend : ComputeBackend
             lock (_device.Sync)
             {
                 return _pool.DriverAllocations;
+            }
+        }
+    }
+
+    /// <summary>
+    /// How many kernel launches this backend has enqueued on its stream (every op, fill and poison fill; copies and
+    /// uploads are not launches). The difference across a training step is its launch count.
+    /// </summary>
+    public long KernelLaunches
+    {
+        get
+        {
+            lock (_device.Sync)
+            {
+                ThrowIfDisposed();
+                return Kernels.TotalLaunchesOn(Stream);
+            }
+        }
+    }
+
+    /// <summary>The launches of <see cref="KernelLaunches"/> by kernel (<c>Class.Method</c> of the ILGPU kernel), sorted by name.</summary>
+    public IReadOnlyDictionary<string, long> LaunchesByKernel
+    {
+        get
+        {
+            lock (_device.Sync)
+            {
+                ThrowIfDisposed();
+                return Kernels.LaunchesOn(Stream);
             }
         }
     }
@@ -262,6 +292,7 @@ public sealed class GpuBackend : ComputeBackend
             {
                 _device.Account(-_pool.Close());
                 _staging.Dispose();
+                Kernels.Detach(Stream);
                 Stream.Dispose();
             }
         }

@@ -15,8 +15,9 @@ public sealed class GpuStreamAndMemoryTests : IDisposable
     [Fact]
     public void Uploads_of_every_size_consume_their_span_before_returning()
     {
-        // A small upload (one staging page), one larger than a page, and one larger than all staging memory (copied synchronously).
-        foreach (var n in new[] { 1000, (UploadStaging.PageBytes / 4) + 3, (int)(UploadStaging.MaxBytes / 4) + 5 })
+        // A small upload (one staging page), one larger than a page, one copied into staging over several cores, and one
+        // larger than all staging memory (copied synchronously).
+        foreach (var n in new[] { 1000, (UploadStaging.PageBytes / 4) + 3, (UploadStaging.ParallelCopyBytes / 4) + 1001, (int)(UploadStaging.MaxBytes / 4) + 5 })
         {
             var source = TestData.Random(n, n);
             var expected = source.ToArray();

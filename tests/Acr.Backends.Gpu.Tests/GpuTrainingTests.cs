@@ -54,7 +54,7 @@ public sealed class GpuTrainingTests : IDisposable
         Acr.Testing.TestData.AssertClose(cpu.Scores, gpu.Scores, 1e-3, "scores");
     }
 
-    private static string Blobs(int classes, int rowsPerClass, int features)
+    internal static string Blobs(int classes, int rowsPerClass, int features)
     {
         var rng = new SeededRandom(5);
         var sb = new StringBuilder("cls");

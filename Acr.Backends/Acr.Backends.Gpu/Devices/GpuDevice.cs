@@ -30,6 +30,8 @@ internal sealed class GpuDevice
             ["kernelCompileMs"] = CompileTime.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture),
             ["groupSize"] = Geometry.GroupSize.ToString(CultureInfo.InvariantCulture),
             ["gemmTile"] = $"{4 * Geometry.TileY}x{4 * Geometry.TileX}x{Geometry.GemmKTile}",
+            ["largeGemmTile"] = Geometry.LargeGemm ? $"{8 * Geometry.TileY}x{8 * Geometry.TileX}" : "off",
+            ["batchNormGroup"] = $"{Geometry.NormColumns} channels x {Geometry.NormLanes} lanes",
         };
         Descriptor = descriptor with { Properties = properties };
     }

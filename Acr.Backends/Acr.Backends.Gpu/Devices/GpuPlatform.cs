@@ -214,6 +214,14 @@ internal sealed class GpuPlatform
             {
                 reason = "no double precision (cl_khr_fp64): the backend's reductions accumulate in double";
             }
+            else if (d.MaxNumThreadsPerGroup < DeviceKernelShape.GroupThreads)
+            {
+                reason = $"work-groups of at most {d.MaxNumThreadsPerGroup} threads; the kernels use {DeviceKernelShape.GroupThreads}";
+            }
+            else if (d.MaxSharedMemoryPerGroup < DeviceKernelShape.SharedBytes)
+            {
+                reason = $"{d.MaxSharedMemoryPerGroup} bytes of local memory per work-group; the kernels use {DeviceKernelShape.SharedBytes}";
+            }
 
             properties["ilgpu"] = reason is null ? "supported" : "refused: " + reason;
             descriptors[i] = new DeviceDescriptor(BackendName, i, d.Name, reason is null, reason, properties);

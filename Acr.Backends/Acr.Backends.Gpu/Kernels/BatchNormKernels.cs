@@ -1,58 +1,88 @@
 namespace Acr.Backends.Gpu.Kernels;
 
 /// <summary>
-/// Segmented batch norm as ILGPU kernels: one thread per (segment, channel) computes the statistics in double, in the
-/// reference's order, and writes its normalised rows (with the fused ReLU); a second launch, one thread per channel,
-/// folds the per-segment results in segment order (the running statistics, and the parameter gradients), from a double
-/// scratch the first one wrote. Two launches per op, no host round trip, no atomics.
+/// Segmented batch norm as ILGPU kernels: one group per (segment, tile of channels), whose row lanes reduce the
+/// segment's rows in double in an order fixed by the group shape and then write the normalised rows (with the fused
+/// ReLU); a second launch, one thread per channel, folds the per-segment results in segment order (the running
+/// statistics, and the parameter gradients), from a double scratch the first one wrote. Two launches per op, no host
+/// round trip, no atomics; bit-identical from call to call.
 /// </summary>
 internal static class BatchNormKernels
 {
     /// <summary>
-    /// Statistics and output of segment s, channel j (index s·C + j): mean, inverse std, y = act(γ·(x − μ)·inv + β), and
-    /// the double μ and biased σ² into <paramref name="scratch"/> (2·S·C: μ then σ²) for the running statistics.
+    /// Statistics and output of segment s = Grid.IdxY for the channels j of column tile Grid.IdxX (group: W channels ×
+    /// L row lanes of <typeparamref name="TShape"/>). Lane l sums rows start + l, start + l + L, … of its channel in double,
+    /// shifted by the segment's first row (d = x − x₀, Σd and Σd²); lane 0 adds the L partial sums in lane order, so the
+    /// order is fixed by the shape. μ = x₀ + Σd/n, σ² = Σd²/n − (Σd/n)² (biased), inv = 1/√(σ² + ε); then every lane writes
+    /// its rows, y = act(γ·(x − μ)·inv + β), and μ and σ² go to <paramref name="scratch"/> (2·S·C: μ then σ²) for the
+    /// running statistics.
     /// </summary>
-    public static void Forward(ArrayView<float> x, ArrayView<int> offsets, ArrayView<float> gamma, ArrayView<float> beta, ArrayView<float> y,
+    public static void Forward<TShape>(ArrayView<float> x, ArrayView<int> offsets, ArrayView<float> gamma, ArrayView<float> beta, ArrayView<float> y,
         ArrayView<float> mean, ArrayView<float> inverseStd, ArrayView<double> scratch, BatchNormShape shape)
+        where TShape : struct, IKernelShape
     {
-        int stride = Grid.DimX * Group.DimX;
+        var sums = SharedMemory.Allocate<double>(default(TShape).NormThreads);
+        var squares = SharedMemory.Allocate<double>(default(TShape).NormThreads);
+        int width = default(TShape).NormColumns, lanes = default(TShape).NormLanes;
+        int w = Group.IdxX, lane = Group.IdxY;
         int c = shape.Channels;
         int n = shape.Segments * c;
-        for (int e = Grid.GlobalIndex.X; e < n; e += stride)
+        int s = Grid.IdxY;
+        int j = (Grid.IdxX * width) + w;
+        bool active = j < c;
+        int start = offsets[s], end = offsets[s + 1];
+        int count = end - start;
+        double shift = active && count > 0 ? x[(start * c) + j] : 0.0;
+        double sd = 0, sq = 0;
+        if (active)
         {
-            int s = e / c;
-            int j = e - (s * c);
-            int start = offsets[s], end = offsets[s + 1];
-            int count = end - start;
-            double mu = 0;
-            for (int i = start; i < end; i++)
+            for (int i = start + lane; i < end; i += lanes)
             {
-                mu += x[(i * c) + j];
+                double d = x[(i * c) + j] - shift;
+                sd += d;
+                sq += d * d;
+            }
+        }
+
+        sums[(lane * width) + w] = sd;
+        squares[(lane * width) + w] = sq;
+        Group.Barrier();
+        if (lane == 0 && active)
+        {
+            double total = 0, totalSquares = 0;
+            for (int l = 0; l < lanes; l++)
+            {
+                total += sums[(l * width) + w];
+                totalSquares += squares[(l * width) + w];
             }
 
-            mu /= count;
-            double variance = 0;
-            for (int i = start; i < end; i++)
-            {
-                double d = x[(i * c) + j] - mu;
-                variance += d * d;
-            }
-
-            variance /= count;
+            double m = total / count;
+            double variance = Math.Max((totalSquares / count) - (m * m), 0.0);
+            double mu = shift + m;
             double inv = 1.0 / Math.Sqrt(variance + shape.Epsilon);
+            int e = (s * c) + j;
             mean[e] = (float)mu;
             inverseStd[e] = (float)inv;
-            float g = gamma[j], b = beta[j];
-            for (int i = start; i < end; i++)
-            {
-                float v = (float)((g * (x[(i * c) + j] - mu) * inv) + b);
-                y[(i * c) + j] = shape.Relu != 0 ? (v > 0 ? v : 0f) : v;
-            }
-
             if (shape.Running != 0)
             {
                 scratch[e] = mu;
                 scratch[n + e] = variance;
+            }
+
+            // Lane 0's slots now carry μ and inv to the other lanes.
+            sums[w] = mu;
+            squares[w] = inv;
+        }
+
+        Group.Barrier();
+        if (active)
+        {
+            double mu = sums[w], inv = squares[w];
+            float g = gamma[j], b = beta[j];
+            for (int i = start + lane; i < end; i += lanes)
+            {
+                float v = (float)((g * (x[(i * c) + j] - mu) * inv) + b);
+                y[(i * c) + j] = shape.Relu != 0 ? (v > 0 ? v : 0f) : v;
             }
         }
     }
@@ -82,39 +112,68 @@ internal static class BatchNormKernels
     }
 
     /// <summary>
-    /// dx of segment s, channel j: dx (+)= γ·inv·(dy − m1 − x̂·m2); the unscaled Σdy and Σdy·x̂ go to <paramref name="scratch"/>
-    /// (2·S·C) for <see cref="ParameterGradients"/>.
+    /// dx of segment s = Grid.IdxY for the channels of column tile Grid.IdxX, grouped as in <see cref="Forward"/>: lanes
+    /// sum dy and dy·x̂ over their rows, lane 0 adds the lanes in order and leaves the unscaled Σdy·x̂ and Σdy in
+    /// <paramref name="scratch"/> (2·S·C) for <see cref="ParameterGradients"/>; then every lane writes
+    /// dx (+)= γ·inv·(dy − m1 − x̂·m2) for its rows.
     /// </summary>
-    public static void Backward(ArrayView<float> x, ArrayView<float> dy, ArrayView<int> offsets, ArrayView<float> gamma, ArrayView<float> mean, ArrayView<float> inverseStd,
+    public static void Backward<TShape>(ArrayView<float> x, ArrayView<float> dy, ArrayView<int> offsets, ArrayView<float> gamma, ArrayView<float> mean, ArrayView<float> inverseStd,
         ArrayView<float> dx, ArrayView<double> scratch, BatchNormShape shape)
+        where TShape : struct, IKernelShape
     {
-        int stride = Grid.DimX * Group.DimX;
+        var firsts = SharedMemory.Allocate<double>(default(TShape).NormThreads);
+        var seconds = SharedMemory.Allocate<double>(default(TShape).NormThreads);
+        int width = default(TShape).NormColumns, lanes = default(TShape).NormLanes;
+        int w = Group.IdxX, lane = Group.IdxY;
         int c = shape.Channels;
         int n = shape.Segments * c;
-        for (int e = Grid.GlobalIndex.X; e < n; e += stride)
+        int s = Grid.IdxY;
+        int j = (Grid.IdxX * width) + w;
+        bool active = j < c;
+        int e = (s * c) + j;
+        int start = offsets[s], end = offsets[s + 1];
+        int count = end - start;
+        double mu = active ? mean[e] : 0.0, inv = active ? inverseStd[e] : 0.0;
+        double m1 = 0, m2 = 0;
+        if (active)
         {
-            int s = e / c;
-            int j = e - (s * c);
-            int start = offsets[s], end = offsets[s + 1];
-            int count = end - start;
-            double mu = mean[e], inv = inverseStd[e], m1 = 0, m2 = 0;
-            for (int i = start; i < end; i++)
-            {
-                double xh = (x[(i * c) + j] - mu) * inv;
-                m1 += dy[(i * c) + j];
-                m2 += dy[(i * c) + j] * xh;
-            }
-
-            scratch[e] = m2;
-            scratch[n + e] = m1;
-            m1 /= count;
-            m2 /= count;
-            float g = gamma[j];
-            for (int i = start; i < end; i++)
+            for (int i = start + lane; i < end; i += lanes)
             {
                 int at = (i * c) + j;
                 double xh = (x[at] - mu) * inv;
-                double d = g * inv * (dy[at] - m1 - (xh * m2));
+                m1 += dy[at];
+                m2 += dy[at] * xh;
+            }
+        }
+
+        firsts[(lane * width) + w] = m1;
+        seconds[(lane * width) + w] = m2;
+        Group.Barrier();
+        if (lane == 0 && active)
+        {
+            double total1 = 0, total2 = 0;
+            for (int l = 0; l < lanes; l++)
+            {
+                total1 += firsts[(l * width) + w];
+                total2 += seconds[(l * width) + w];
+            }
+
+            scratch[e] = total2;
+            scratch[n + e] = total1;
+            firsts[w] = total1 / count;
+            seconds[w] = total2 / count;
+        }
+
+        Group.Barrier();
+        if (active)
+        {
+            double mean1 = firsts[w], mean2 = seconds[w];
+            float g = gamma[j];
+            for (int i = start + lane; i < end; i += lanes)
+            {
+                int at = (i * c) + j;
+                double xh = (x[at] - mu) * inv;
+                double d = g * inv * (dy[at] - mean1 - (xh * mean2));
                 dx[at] = (float)((shape.Accumulate != 0 ? dx[at] : 0f) + d);
             }
         }

@@ -6,12 +6,26 @@ namespace Acr.Backends.Gpu.Kernels;
 /// Every ILGPU kernel of the backend, loaded (compiled for the accelerator) once, when a device is opened, so no launch
 /// compiles. The fields are ILGPU's launchers: <c>(stream, config, arguments…)</c>, enqueued on the stream given.
 /// A kernel ILGPU cannot compile fails the device's opening with <see cref="GpuKernelCompilationException"/>, naming it.
+/// Every launcher counts its launches per stream (an array increment under the device lock, so a backend can report how
+/// many launches a training step takes).
 /// </summary>
 internal sealed class GpuKernelSet
 {
+    private readonly List<string> _names = [];
+    private readonly Dictionary<AcceleratorStream, long[]> _launches = new(ReferenceEqualityComparer.Instance);
+
     public GpuKernelSet(Accelerator accelerator)
     {
         Accelerator = accelerator;
+        if (Devices.LaunchGeometry.IsSimulator(accelerator))
+        {
+            LoadShaped<SimulatorKernelShape>();
+        }
+        else
+        {
+            LoadShaped<DeviceKernelShape>();
+        }
+
         Fill = Load<ArrayView<int>, int, int>(ElementWiseKernels.Fill);
         Relu = Load<ArrayView<float>, ArrayView<float>, int>(ElementWiseKernels.Relu);
         ShiftedReciprocal = Load<ArrayView<float>, ArrayView<float>, int, float>(ElementWiseKernels.ShiftedReciprocal);
@@ -30,19 +44,29 @@ internal sealed class GpuKernelSet
         ColumnSum = Load<ArrayView<float>, ArrayView<float>, int, int, int>(ReductionKernels.ColumnSum);
         RowSquaredDistance = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(ReductionKernels.RowSquaredDistance);
         RowSquaredDistanceBackwardCenter = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(ReductionKernels.RowSquaredDistanceBackwardCenter);
-        AcrObjective = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ReductionKernels.AcrObjective);
+        ColumnPartials = Load<ArrayView<float>, ArrayView<double>, int, int, int>(ReductionKernels.ColumnPartials);
+        DistanceCenterPartials = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, int, int, int>(ReductionKernels.DistanceCenterPartials);
+        ColumnFinish = Load<ArrayView<double>, ArrayView<float>, int, int, int>(ReductionKernels.ColumnFinish);
         ScatterAddRows = Load<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, int>(ReductionKernels.ScatterAddRows);
         GroupMean = Load<ArrayView<float>, ArrayView<float>, int, int, int>(ReductionKernels.GroupMean);
         SegmentSum = Load<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int>(ReductionKernels.SegmentSum);
         RowLogSumExp = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(ReductionKernels.RowLogSumExp);
         RowL2Normalize = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(ReductionKernels.RowL2Normalize);
         RowL2NormalizeBackward = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int>(ReductionKernels.RowL2NormalizeBackward);
-        BatchNormForward = Load<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormShape>(BatchNormKernels.Forward);
         BatchNormUpdateRunning = Load<ArrayView<int>, ArrayView<double>, ArrayView<float>, ArrayView<float>, BatchNormShape>(BatchNormKernels.UpdateRunning);
-        BatchNormBackward = Load<ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormShape>(BatchNormKernels.Backward);
         BatchNormParameterGradients = Load<ArrayView<double>, ArrayView<float>, ArrayView<float>, BatchNormShape>(BatchNormKernels.ParameterGradients);
-        Gemm = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(GemmKernels.Gemm);
+        GemmReduceSplits = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(GemmKernels.ReduceSplits);
     }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<double>, int, int, int> ColumnPartials { get; }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, int, int, int> DistanceCenterPartials { get; }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<double>, ArrayView<float>, int, int, int> ColumnFinish { get; }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape> GemmReduceSplits { get; }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape> GemmLarge { get; private set; } = null!;
 
     /// <summary>The accelerator the kernels were compiled for.</summary>
     public Accelerator Accelerator { get; }
@@ -86,7 +110,7 @@ internal sealed class GpuKernelSet
 
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> RowSquaredDistanceBackwardCenter { get; }
 
-    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> AcrObjective { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> AcrObjective { get; private set; } = null!;
 
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, int> ScatterAddRows { get; }
 
@@ -100,49 +124,150 @@ internal sealed class GpuKernelSet
 
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int> RowL2NormalizeBackward { get; }
 
-    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormShape> BatchNormForward { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormShape> BatchNormForward { get; private set; } = null!;
 
     public Action<AcceleratorStream, KernelConfig, ArrayView<int>, ArrayView<double>, ArrayView<float>, ArrayView<float>, BatchNormShape> BatchNormUpdateRunning { get; }
 
-    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormShape> BatchNormBackward { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormShape> BatchNormBackward { get; private set; } = null!;
 
     public Action<AcceleratorStream, KernelConfig, ArrayView<double>, ArrayView<float>, ArrayView<float>, BatchNormShape> BatchNormParameterGradients { get; }
 
-    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape> Gemm { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape> Gemm { get; private set; } = null!;
 
     private Action<AcceleratorStream, KernelConfig, T1, T2, T3> Load<T1, T2, T3>(Action<T1, T2, T3> kernel)
-        where T1 : struct where T2 : struct where T3 : struct =>
-        Compile(kernel.Method, () => Accelerator.LoadKernel(kernel));
+        where T1 : struct where T2 : struct where T3 : struct
+    {
+        var id = Count;
+        var launch = Compile(kernel.Method, () => Accelerator.LoadKernel(kernel));
+        return (stream, config, a1, a2, a3) =>
+        {
+            launch(stream, config, a1, a2, a3);
+            Counted(stream, id);
+        };
+    }
 
     private Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4> Load<T1, T2, T3, T4>(Action<T1, T2, T3, T4> kernel)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct =>
-        Compile(kernel.Method, () => Accelerator.LoadKernel(kernel));
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct
+    {
+        var id = Count;
+        var launch = Compile(kernel.Method, () => Accelerator.LoadKernel(kernel));
+        return (stream, config, a1, a2, a3, a4) =>
+        {
+            launch(stream, config, a1, a2, a3, a4);
+            Counted(stream, id);
+        };
+    }
 
     private Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5> Load<T1, T2, T3, T4, T5>(Action<T1, T2, T3, T4, T5> kernel)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct =>
-        Compile(kernel.Method, () => Accelerator.LoadKernel(kernel));
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct
+    {
+        var id = Count;
+        var launch = Compile(kernel.Method, () => Accelerator.LoadKernel(kernel));
+        return (stream, config, a1, a2, a3, a4, a5) =>
+        {
+            launch(stream, config, a1, a2, a3, a4, a5);
+            Counted(stream, id);
+        };
+    }
 
     private Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6> Load<T1, T2, T3, T4, T5, T6>(Action<T1, T2, T3, T4, T5, T6> kernel)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct =>
-        Compile(kernel.Method, () => Accelerator.LoadKernel(kernel));
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct
+    {
+        var id = Count;
+        var launch = Compile(kernel.Method, () => Accelerator.LoadKernel(kernel));
+        return (stream, config, a1, a2, a3, a4, a5, a6) =>
+        {
+            launch(stream, config, a1, a2, a3, a4, a5, a6);
+            Counted(stream, id);
+        };
+    }
 
     private Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7> Load<T1, T2, T3, T4, T5, T6, T7>(Action<T1, T2, T3, T4, T5, T6, T7> kernel)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct =>
-        Compile(kernel.Method, () => Accelerator.LoadKernel(kernel));
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct
+    {
+        var id = Count;
+        var launch = Compile(kernel.Method, () => Accelerator.LoadKernel(kernel));
+        return (stream, config, a1, a2, a3, a4, a5, a6, a7) =>
+        {
+            launch(stream, config, a1, a2, a3, a4, a5, a6, a7);
+            Counted(stream, id);
+        };
+    }
 
     private Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8> Load<T1, T2, T3, T4, T5, T6, T7, T8>(Action<T1, T2, T3, T4, T5, T6, T7, T8> kernel)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct =>
-        Compile(kernel.Method, () => Accelerator.LoadKernel(kernel));
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct
+    {
+        var id = Count;
+        var launch = Compile(kernel.Method, () => Accelerator.LoadKernel(kernel));
+        return (stream, config, a1, a2, a3, a4, a5, a6, a7, a8) =>
+        {
+            launch(stream, config, a1, a2, a3, a4, a5, a6, a7, a8);
+            Counted(stream, id);
+        };
+    }
 
     private Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9> Load<T1, T2, T3, T4, T5, T6, T7, T8, T9>(Action<T1, T2, T3, T4, T5, T6, T7, T8, T9> kernel)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct =>
-        Compile(kernel.Method, () => Accelerator.LoadKernel(kernel));
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct
+    {
+        var id = Count;
+        var launch = Compile(kernel.Method, () => Accelerator.LoadKernel(kernel));
+        return (stream, config, a1, a2, a3, a4, a5, a6, a7, a8, a9) =>
+        {
+            launch(stream, config, a1, a2, a3, a4, a5, a6, a7, a8, a9);
+            Counted(stream, id);
+        };
+    }
+
+    /// <summary>The kernels with shared memory, specialised for the accelerator's compile-time group shape.</summary>
+    private void LoadShaped<TShape>()
+        where TShape : struct, IKernelShape
+    {
+        AcrObjective = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ReductionKernels.AcrObjective<TShape>);
+        BatchNormForward = Load<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormShape>(BatchNormKernels.Forward<TShape>);
+        BatchNormBackward = Load<ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormShape>(BatchNormKernels.Backward<TShape>);
+        Gemm = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(GemmKernels.Gemm<TShape>);
+        GemmLarge = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(GemmKernels.GemmLarge<TShape>);
+    }
+
+    /// <summary>Starts counting the launches enqueued on <paramref name="stream"/> (under the device lock).</summary>
+    public void Attach(AcceleratorStream stream) => _launches[stream] = new long[_names.Count];
+
+    /// <summary>Stops counting for <paramref name="stream"/> (under the device lock).</summary>
+    public void Detach(AcceleratorStream stream) => _launches.Remove(stream);
+
+    /// <summary>The launches enqueued on <paramref name="stream"/> so far, by kernel name (under the device lock).</summary>
+    public IReadOnlyDictionary<string, long> LaunchesOn(AcceleratorStream stream)
+    {
+        var counts = _launches[stream];
+        var result = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        for (var i = 0; i < counts.Length; i++)
+        {
+            if (counts[i] > 0)
+            {
+                result[_names[i]] = counts[i];
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The total of <see cref="LaunchesOn"/>.</summary>
+    public long TotalLaunchesOn(AcceleratorStream stream) => _launches[stream].Sum();
+
+    private void Counted(AcceleratorStream stream, int kernel)
+    {
+        if (_launches.TryGetValue(stream, out var counts))
+        {
+            counts[kernel]++;
+        }
+    }
 
     private TLauncher Compile<TLauncher>(MethodInfo kernel, Func<TLauncher> load)
     {
         try
         {
             var launcher = load();
+            _names.Add($"{kernel.DeclaringType?.Name.Replace("Kernels", string.Empty, StringComparison.Ordinal)}.{kernel.Name}");
             Count++;
             return launcher;
         }

@@ -1,10 +1,12 @@
 namespace Acr.Backends.Gpu.Kernels;
 
 /// <summary>
-/// Reductions as ILGPU kernels. Each output is reduced by one thread in the reference's order, in double (the
-/// reference's precision), so results are bit-identical from call to call, for any grid, and equal to the reference
-/// up to the final rounding; no atomics. The one long reduction to a scalar (the ACR objective) is a one-group tree
-/// over fixed per-thread strides, also fixed-order.
+/// Reductions as ILGPU kernels, in double (the reference's precision). Row reductions and short column reductions run
+/// one thread per output in the reference's order; a column reduction over many rows runs in two passes, partial sums
+/// over fixed chunks of rows (one thread per chunk and column) then the chunks in order, so a tall matrix still fills
+/// the device. Results are bit-identical from call to call and for any grid (the chunk size depends only on the shape)
+/// and equal to the reference up to rounding in double; no atomics. The one long reduction to a scalar (the ACR
+/// objective) is a one-group tree over fixed per-thread strides, also fixed-order.
 /// </summary>
 internal static class ReductionKernels
 {
@@ -21,6 +23,68 @@ internal static class ReductionKernels
             }
 
             y[j] = (float)s;
+        }
+    }
+
+    /// <summary>
+    /// First pass of a tall column sum: partial[q, j] = Σ x[i, j] over the rows of chunk q (rows q·R … q·R + R − 1,
+    /// in order, in double), one thread per (chunk, column), so a tall matrix keeps the device busy.
+    /// </summary>
+    public static void ColumnPartials(ArrayView<float> x, ArrayView<double> partial, int rows, int columns, int chunkRows)
+    {
+        int stride = Grid.DimX * Group.DimX;
+        int chunks = (rows + chunkRows - 1) / chunkRows;
+        int total = chunks * columns;
+        for (int e = Grid.GlobalIndex.X; e < total; e += stride)
+        {
+            int q = e / columns;
+            int j = e - (q * columns);
+            int end = Math.Min(rows, (q + 1) * chunkRows);
+            double s = 0;
+            for (int i = q * chunkRows; i < end; i++)
+            {
+                s += x[(i * columns) + j];
+            }
+
+            partial[e] = s;
+        }
+    }
+
+    /// <summary>First pass of the centre gradient of the squared distance: partial[q, j] = −Σ 2·g[i]·(z[i, j] − c[j]) over chunk q's rows.</summary>
+    public static void DistanceCenterPartials(ArrayView<float> z, ArrayView<float> center, ArrayView<float> dDistance, ArrayView<double> partial, int rows, int columns, int chunkRows)
+    {
+        int stride = Grid.DimX * Group.DimX;
+        int chunks = (rows + chunkRows - 1) / chunkRows;
+        int total = chunks * columns;
+        for (int e = Grid.GlobalIndex.X; e < total; e += stride)
+        {
+            int q = e / columns;
+            int j = e - (q * columns);
+            int end = Math.Min(rows, (q + 1) * chunkRows);
+            double c = center[j];
+            double s = 0;
+            for (int i = q * chunkRows; i < end; i++)
+            {
+                s -= 2.0 * dDistance[i] * (z[(i * columns) + j] - c);
+            }
+
+            partial[e] = s;
+        }
+    }
+
+    /// <summary>Second pass: y[j] = (accumulate ? y[j] : 0) + Σ_q partial[q, j], chunks in order, one thread per column.</summary>
+    public static void ColumnFinish(ArrayView<double> partial, ArrayView<float> y, int chunks, int columns, int accumulate)
+    {
+        int stride = Grid.DimX * Group.DimX;
+        for (int j = Grid.GlobalIndex.X; j < columns; j += stride)
+        {
+            double s = 0;
+            for (int q = 0; q < chunks; q++)
+            {
+                s += partial[(q * columns) + j];
+            }
+
+            y[j] = (float)((accumulate != 0 ? y[j] : 0f) + s);
         }
     }
 
@@ -63,11 +127,12 @@ internal static class ReductionKernels
     /// loss[0] = Σ_i w[i]·(a[i] ≠ 0 ? anomaly[i] : normal[i]) in one group: thread t sums rows t, t + T, … in order,
     /// then a fixed pairwise tree in shared memory (T a power of two). The unselected term is never read.
     /// </summary>
-    public static void AcrObjective(ArrayView<float> normal, ArrayView<float> anomaly, ArrayView<float> isAnomaly, ArrayView<float> weight, ArrayView<float> loss, int n)
+    public static void AcrObjective<TShape>(ArrayView<float> normal, ArrayView<float> anomaly, ArrayView<float> isAnomaly, ArrayView<float> weight, ArrayView<float> loss, int n)
+        where TShape : struct, IKernelShape
     {
-        var partial = SharedMemory.GetDynamic<double>();
+        var partial = SharedMemory.Allocate<double>(default(TShape).ReductionThreads);
         int t = Group.IdxX;
-        int threads = Group.DimX;
+        int threads = default(TShape).ReductionThreads;
         double s = 0;
         for (int i = t; i < n; i += threads)
         {

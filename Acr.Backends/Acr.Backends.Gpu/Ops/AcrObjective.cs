@@ -6,7 +6,7 @@ internal sealed class AcrObjectiveKernel(GpuBackend backend) : GpuKernel<AcrObje
     protected override void Execute(in AcrObjectiveOp.Args a)
     {
         var threads = Geometry.ReductionGroupSize;
-        var config = new KernelConfig(1, threads, SharedMemoryConfig.RequestDynamic<double>(threads));
+        var config = new KernelConfig(1, threads);
         Kernels.AcrObjective(Stream, config, F(a.NormalTerm), F(a.AnomalyTerm), F(a.IsAnomaly), F(a.RowWeight), F(a.Loss), a.NormalTerm.Length);
     }
 }

@@ -1,11 +1,15 @@
 namespace Acr.Backends.Gpu.Ops;
 
 /// <summary>
-/// <c>batch-norm-forward</c>: statistics, output and fused ReLU in one launch per (segment, channel); the running
-/// statistics in a second, per channel, over the segments in order (from a pooled double scratch).
+/// <c>batch-norm-forward</c>: statistics, output and fused ReLU in one launch, a group per (segment, tile of channels);
+/// the running statistics in a second, per channel, over the segments in order (from a pooled double scratch).
 /// </summary>
 internal sealed class BatchNormForwardKernel(GpuBackend backend) : GpuKernel<BatchNormForwardOp.Args>(backend, BatchNormForwardOp.Instance)
 {
+    /// <summary>The grid of the batch-norm kernels: channel tiles × segments, groups of NormColumns × NormLanes threads.</summary>
+    internal static KernelConfig NormConfig(Devices.LaunchGeometry g, int segments, int channels) =>
+        new(new Index2D((channels + g.NormColumns - 1) / g.NormColumns, segments), new Index2D(g.NormColumns, g.NormLanes));
+
     protected override void Execute(in BatchNormForwardOp.Args a)
     {
         int segments = a.Segments.Count, channels = a.X.Shape.Columns;
@@ -21,7 +25,7 @@ internal sealed class BatchNormForwardKernel(GpuBackend backend) : GpuKernel<Bat
         try
         {
             var doubles = scratch.Floats(scratch.Capacity).Cast<double>();
-            Kernels.BatchNormForward(Stream, Geometry.Linear(segments * channels), F(a.X), offsets, F(a.Gamma), F(a.Beta), F(a.Y), F(a.Mean), F(a.InverseStd), doubles, shape);
+            Kernels.BatchNormForward(Stream, NormConfig(Geometry, segments, channels), F(a.X), offsets, F(a.Gamma), F(a.Beta), F(a.Y), F(a.Mean), F(a.InverseStd), doubles, shape);
             if (running)
             {
                 Kernels.BatchNormUpdateRunning(Stream, Geometry.Linear(channels), offsets, doubles, F(a.RunningMean!), F(a.RunningVariance!), shape);
@@ -35,7 +39,7 @@ internal sealed class BatchNormForwardKernel(GpuBackend backend) : GpuKernel<Bat
 }
 
 /// <summary>
-/// <c>batch-norm-backward</c>: dx in one launch per (segment, channel), which also leaves Σdy and Σdy·x̂ in a pooled double
+/// <c>batch-norm-backward</c>: dx in one launch, a group per (segment, tile of channels), which also leaves Σdy and Σdy·x̂ in a pooled double
 /// scratch; dγ and dβ in a second, per channel, summing the segments in order.
 /// </summary>
 internal sealed class BatchNormBackwardKernel(GpuBackend backend) : GpuKernel<BatchNormBackwardOp.Args>(backend, BatchNormBackwardOp.Instance)
@@ -53,7 +57,7 @@ internal sealed class BatchNormBackwardKernel(GpuBackend backend) : GpuKernel<Ba
         try
         {
             var doubles = scratch.Floats(scratch.Capacity).Cast<double>();
-            Kernels.BatchNormBackward(Stream, Geometry.Linear(segments * channels), F(a.X), F(a.Dy), I(a.Segments.DeviceOffsets), F(a.Gamma), F(a.Mean), F(a.InverseStd), F(a.Dx), doubles, shape);
+            Kernels.BatchNormBackward(Stream, BatchNormForwardKernel.NormConfig(Geometry, segments, channels), F(a.X), F(a.Dy), I(a.Segments.DeviceOffsets), F(a.Gamma), F(a.Mean), F(a.InverseStd), F(a.Dx), doubles, shape);
             Kernels.BatchNormParameterGradients(Stream, Geometry.Linear(channels), doubles, F(a.DGamma), F(a.DBeta), shape);
         }
         finally

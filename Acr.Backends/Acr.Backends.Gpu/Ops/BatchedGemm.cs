@@ -10,8 +10,8 @@ internal sealed class BatchedGemmKernel(GpuBackend backend) : GpuKernel<BatchedG
     {
         int m = a.M, n = a.N, k = a.K, count = a.Count;
         var sum = a.C.Shape[0] == 1 && count > 1;
-        var shape = new GemmShape(m, n, k, Flag(a.TransposeA), Flag(a.TransposeB), a.Alpha, a.Beta,
-            a.A.Shape[0] == 1 ? 0 : m * k, a.B.Shape[0] == 1 ? 0 : k * n, a.C.Shape[0] == 1 ? 0 : m * n, count, Flag(sum), 0, Geometry.GemmKTile);
+        var shape = GemmKernel.Shape(m, n, k, Flag(a.TransposeA), Flag(a.TransposeB), a.Alpha, a.Beta,
+            a.A.Shape[0] == 1 ? 0 : m * k, a.B.Shape[0] == 1 ? 0 : k * n, a.C.Shape[0] == 1 ? 0 : m * n, count, Flag(sum), 0);
         GemmKernel.Enqueue(Backend, F(a.A), F(a.B), F(a.C), F(a.C), shape);
     }
 }

@@ -7,7 +7,6 @@ internal sealed class LinearKernel(GpuBackend backend) : GpuKernel<LinearOp.Args
     {
         int rows = a.X.Shape.Rows, inputs = a.X.Shape.Columns, outputs = a.Weight.Shape.Rows;
         var bias = a.Bias is { } b ? F(b) : F(a.Y);
-        GemmKernel.Enqueue(Backend, F(a.X), F(a.Weight), F(a.Y), bias, new GemmShape(rows, outputs, inputs, 0, 1, 1f, 0f,
-            0, 0, 0, 1, 0, Flag(a.Bias is not null), Geometry.GemmKTile));
+        GemmKernel.Enqueue(Backend, F(a.X), F(a.Weight), F(a.Y), bias, GemmKernel.Shape(rows, outputs, inputs, 0, 1, 1f, 0f, 0, 0, 0, 1, 0, Flag(a.Bias is not null)));
     }
 }

@@ -6,7 +6,8 @@ namespace Acr.Host.Cli;
 
 /// <summary>
 /// 'acr bench': the figures of <see cref="LetterWorkload"/> (the workload the BenchmarkDotNet suite measures too) —
-/// one meta-training iteration, managed allocation per steady iteration, and zero-shot scoring throughput.
+/// one meta-training iteration, managed allocation per steady iteration, and zero-shot scoring throughput; with
+/// <c>--kernels</c>, the single-op timings of <see cref="KernelWorkload"/> instead.
 /// </summary>
 internal sealed class BenchCommand : CliCommand
 {
@@ -15,13 +16,15 @@ internal sealed class BenchCommand : CliCommand
     private readonly Option<int> _iterations = new("--iterations") { Description = "Timed iterations.", DefaultValueFactory = _ => 60 };
     private readonly Option<int> _warmup = new("--warmup") { Description = "Untimed warm-up iterations.", DefaultValueFactory = _ => 10 };
     private readonly Option<int> _scoreBatch = new("--score-batch") { Description = "Rows per scoring batch.", DefaultValueFactory = _ => 1000 };
+    private readonly Option<bool> _kernels = new("--kernels") { Description = "Time single ops at the training shapes (and a square SGEMM) instead of the letter workload." };
+    private readonly Option<int> _gemmSize = new("--gemm-size") { Description = "Side of the square SGEMM timed with --kernels (0: none).", DefaultValueFactory = _ => 4096 };
     private readonly Option<string?> _outFile = new("--out") { Description = "Also write the figures as JSON." };
     private readonly BackendOptionSet _backend = new();
 
     public BenchCommand(CliContext context)
         : base(context, "bench", "Measure one ACR meta-training iteration and zero-shot scoring throughput on the embedded letter data.")
     {
-        Add([_iterations, _warmup, _scoreBatch, _outFile, .. _backend]);
+        Add([_iterations, _warmup, _scoreBatch, _kernels, _gemmSize, _outFile, .. _backend]);
     }
 
     protected override int Run(ParseResult parse)
@@ -40,7 +43,18 @@ internal sealed class BenchCommand : CliCommand
             OutputPaths.CheckFile(outFile);
         }
 
+        var gemmSize = parse.GetValue(_gemmSize);
+        if (gemmSize is < 0 or > 16384)
+        {
+            throw new AcrUsageException("--gemm-size must be in [0, 16384].");
+        }
+
         using var b = _backend.Create(Context, parse);
+        if (parse.GetValue(_kernels))
+        {
+            return RunKernels(b, gemmSize, outFile);
+        }
+
         using var workload = new LetterWorkload(Context.Registry.GetDetector("deep-svdd"), b, batchRows);
         var result = workload.Measure(timed, warm);
         var inv = CultureInfo.InvariantCulture;
@@ -55,6 +69,42 @@ internal sealed class BenchCommand : CliCommand
         if (outFile is not null)
         {
             AtomicFile.WriteAllText(outFile, JsonSerializer.Serialize(result, IndentedJson));
+        }
+
+        return 0;
+    }
+
+    private int RunKernels(ComputeBackend backend, int gemmSize, string? outFile)
+    {
+        var results = new List<KernelTiming>();
+        using (var workload = new KernelWorkload(backend, gemmSize))
+        {
+            results.AddRange(workload.Measure());
+        }
+
+        using (var scoring = new WideScoringWorkload(Context.Registry.GetDetector("deep-svdd"), backend))
+        {
+            var rowsPerSecond = scoring.Measure();
+            var perCall = WideScoringWorkload.Batches * WideScoringWorkload.BatchRows / rowsPerSecond * 1e6;
+            results.Add(new KernelTiming("zero-shot scoring from host memory", $"{WideScoringWorkload.Batches} x {WideScoringWorkload.BatchRows}x{WideScoringWorkload.Features}",
+                perCall, null, WideScoringWorkload.Batches * WideScoringWorkload.BatchRows * WideScoringWorkload.Features * 4.0 / perCall / 1e3) { RowsPerSecond = rowsPerSecond });
+        }
+
+        var inv = CultureInfo.InvariantCulture;
+        var table = new Table().AddColumns("op", "shape", "median", "rate");
+        foreach (var r in results)
+        {
+            Context.Cancellation.ThrowIfCancellationRequested();
+            var rate = r.RowsPerSecond is { } rows ? string.Create(inv, $"{rows:N0} rows/s")
+                : r.GigaflopsPerSecond is { } gf ? string.Create(inv, $"{gf:F1} GFLOP/s") : string.Create(inv, $"{r.GigabytesPerSecond:F1} GB/s");
+            table.AddRow(Markup.Escape(r.Name), Markup.Escape(r.Shape), string.Create(inv, $"{r.MicrosecondsMedian:F1} µs"), rate);
+        }
+
+        Context.Console.WriteLine(Markup.Escape($"{backend.Device.Id} {backend.Device.Name}"));
+        Context.Console.Write(table);
+        if (outFile is not null)
+        {
+            AtomicFile.WriteAllText(outFile, JsonSerializer.Serialize(results, IndentedJson));
         }
 
         return 0;
