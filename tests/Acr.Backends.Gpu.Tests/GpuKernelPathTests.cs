@@ -1,10 +1,8 @@
 using Acr.Compute;
 using Acr.Detectors;
 using Acr.Host.Composition;
-using Acr.Host.Data;
 using Acr.Host.Evaluation;
 using Acr.Host.Preprocessing;
-using Acr.Host.Training;
 using Acr.Numerics;
 using Acr.Tensors;
 using Acr.Testing;

@@ -1,9 +1,3 @@
-using System.Globalization;
-using System.Text;
-using Acr.Host;
-using Acr.Host.Data;
-using Acr.Host.Scoring;
-using Acr.Host.Training;
 using Acr.Numerics;
 
 namespace Acr.Backends.Gpu.Tests;

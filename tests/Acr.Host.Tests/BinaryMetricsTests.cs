@@ -1,5 +1,3 @@
-using Acr.Host.Evaluation;
-
 namespace Acr.Host.Tests;
 
 public class BinaryMetricsTests

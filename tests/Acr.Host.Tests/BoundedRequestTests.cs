@@ -1,7 +1,5 @@
 using Acr.Host.Cli;
-using Acr.Host.Evaluation;
 using Acr.Host.Models;
-using Acr.Host.Training;
 using Spectre.Console;
 
 namespace Acr.Host.Tests;

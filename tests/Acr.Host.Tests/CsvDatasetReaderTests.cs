@@ -1,7 +1,3 @@
-using System.IO.Compression;
-using System.Text;
-using Acr.Host.Data;
-
 namespace Acr.Host.Tests;
 
 public sealed class CsvDatasetReaderTests : IDisposable

@@ -1,7 +1,3 @@
-using System.IO.Compression;
-using System.Text;
-using Acr.Host.Data;
-
 namespace Acr.Host.Tests;
 
 /// <summary>CSV as people write it: encodings other than UTF-8 are refused with where and how to convert.</summary>

@@ -1,5 +1,4 @@
 using System.Xml.Linq;
-using Acr.Host.Evaluation;
 using Acr.Numerics;
 
 namespace Acr.Host.Tests;

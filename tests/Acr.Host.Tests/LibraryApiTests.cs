@@ -1,7 +1,3 @@
-using Acr.Host.Data;
-using Acr.Host.Scoring;
-using Acr.Host.Training;
-
 namespace Acr.Host.Tests;
 
 /// <summary>The README's library example runs as written, and gives what the command line gives.</summary>

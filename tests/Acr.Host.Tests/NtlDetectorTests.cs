@@ -1,7 +1,3 @@
-using Acr.Host.Data;
-using Acr.Host.Scoring;
-using Acr.Host.Training;
-
 namespace Acr.Host.Tests;
 
 /// <summary>The NTL plugin through the host: found by name, trained, saved to a model file and reloaded.</summary>

@@ -1,9 +1,3 @@
-using Acr.Host.Composition;
-using Acr.Host.Data;
-using Acr.Host.Evaluation;
-using Acr.Host.PluginLoading;
-using Acr.Host.Training;
-
 namespace Acr.Host.Tests;
 
 /// <summary>

@@ -3,7 +3,6 @@ using System.Runtime.Loader;
 using System.Text.Json;
 using Acr.Compute;
 using Acr.Detectors;
-using Acr.Host.PluginLoading;
 using Acr.Plugins;
 
 using static Acr.Host.Tests.TestPlugins;

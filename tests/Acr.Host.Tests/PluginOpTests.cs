@@ -1,6 +1,5 @@
 using Acr.Compute;
 using Acr.Detectors;
-using Acr.Host.PluginLoading;
 using Acr.Nn;
 using Acr.Testing;
 

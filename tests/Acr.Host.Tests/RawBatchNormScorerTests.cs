@@ -1,6 +1,4 @@
 using Acr.Compute;
-using Acr.Host.Evaluation;
-using Acr.Host.PluginLoading;
 
 namespace Acr.Host.Tests;
 

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using System.Text;
 using Acr.Host.Models;
 
 namespace Acr.Host.Tests;

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Acr.Numerics;
 
 namespace Acr.Host.Tests;

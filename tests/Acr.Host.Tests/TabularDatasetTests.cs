@@ -1,5 +1,3 @@
-using Acr.Host.Data;
-
 namespace Acr.Host.Tests;
 
 public class TabularDatasetTests

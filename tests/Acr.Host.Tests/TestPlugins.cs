@@ -1,5 +1,4 @@
 using System.Reflection;
-using Acr.Host.PluginLoading;
 
 namespace Acr.Host.Tests;
 

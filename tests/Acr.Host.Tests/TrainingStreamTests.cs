@@ -1,9 +1,5 @@
 using Acr.Compute;
 using Acr.Detectors;
-using Acr.Host.Composition;
-using Acr.Host.Data;
-using Acr.Host.PluginLoading;
-using Acr.Host.Training;
 using Acr.Numerics;
 using Acr.Testing;
 
