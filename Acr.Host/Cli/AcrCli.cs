@@ -65,6 +65,7 @@ public sealed class AcrCli
             new DevicesCommand(context),
             new BenchCommand(context),
             new SelftestCommand(context),
+            new FetchCommand(context),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
