@@ -17,7 +17,7 @@ internal static class CliOptions
 
     public static Option<string[]> DetectorOption() => new("--option") { Description = "Detector option key=value (repeatable), e.g. --option hidden=64.", AllowMultipleArgumentsPerToken = false };
 
-    public static Option<string> Data() => new("--data") { Description = "CSV file (.csv or .csv.gz).", Required = true };
+    public static Option<string> Data() => new("--data") { Description = "CSV file (.csv or .csv.gz), IDX images file, or a fetched image set (fashion-mnist, mnist; :test for the test split).", Required = true };
 
     public static Option<string?> Label(bool required) => new("--label") { Description = "Label column: name, 0-based index, or negative index from the end (-1 = last).", Required = required };
 

@@ -1,4 +1,6 @@
 using Acr.Host.Composition;
+using Acr.Host.Data.Arrays;
+using Acr.Host.Data.Fetch;
 using Acr.Host.Training;
 using Acr.Nn;
 
@@ -73,7 +75,9 @@ internal sealed class DataOptionSet(bool labelRequired) : OptionSet
 {
     public Option<string> Data { get; } = CliOptions.Data();
 
-    public Option<string?> Label { get; } = CliOptions.Label(labelRequired);
+    public Option<string?> Label { get; } = CliOptions.Label(required: false);
+
+    public Option<string?> Labels { get; } = new("--labels") { Description = "IDX labels file for an IDX images --data file (image data: --data fashion-mnist[:test] after 'acr fetch')." };
 
     public Option<string?> Group { get; } = CliOptions.Group();
 
@@ -83,7 +87,23 @@ internal sealed class DataOptionSet(bool labelRequired) : OptionSet
 
     public Option<string> Delimiter { get; } = CliOptions.Delimiter();
 
-    protected override IReadOnlyList<Option> Options => [Data, Label, Group, Drop, Header, Delimiter];
+    protected override IReadOnlyList<Option> Options => [Data, Label, Labels, Group, Drop, Header, Delimiter];
 
-    public TabularDataset Read(ParseResult p) => CliContext.ReadCsv(p, Data, Label, Group, Drop, Header, Delimiter);
+    /// <summary>Reads IDX image data (flattened pixels, see <see cref="IdxImageSet"/>) or, otherwise, CSV.</summary>
+    public TabularDataset Read(ParseResult p)
+    {
+        string data = p.GetValue(Data)!;
+        string? labels = p.GetValue(Labels);
+        if (IdxImageSet.TryResolve(data, labels, DataCache.Resolve(null), out string images, out string labelsPath))
+        {
+            return IdxImageSet.Load(images, labelsPath);
+        }
+
+        if (labelRequired && p.GetValue(Label) is null)
+        {
+            throw new AcrUsageException("Option '--label' is required for CSV data: name the label column (name, 0-based index, or -1 for the last).");
+        }
+
+        return CliContext.ReadCsv(p, Data, Label, Group, Drop, Header, Delimiter);
+    }
 }
