@@ -17,14 +17,17 @@ internal sealed class CheckedGzipStream : ForwardReadStream
 {
     private readonly TailRecorder _compressed;
     private readonly GZipStream _gzip;
+    private readonly Stream? _owned;
     private uint _crc = Crc32.Initial;
     private ulong _length;
     private bool _verified;
 
     /// <summary>Creates the stream.</summary>
-    /// <param name="compressed">The gzip data; read to its end and not disposed.</param>
-    public CheckedGzipStream(Stream compressed)
+    /// <param name="compressed">The gzip data; read to its end.</param>
+    /// <param name="leaveOpen">Whether <paramref name="compressed"/> stays open when this stream is disposed.</param>
+    public CheckedGzipStream(Stream compressed, bool leaveOpen = true)
     {
+        _owned = leaveOpen ? null : compressed;
         _compressed = new TailRecorder(compressed);
         _gzip = new GZipStream(_compressed, CompressionMode.Decompress, leaveOpen: true);
     }
@@ -58,6 +61,7 @@ internal sealed class CheckedGzipStream : ForwardReadStream
         if (disposing)
         {
             _gzip.Dispose();
+            _owned?.Dispose();
         }
 
         base.Dispose(disposing);

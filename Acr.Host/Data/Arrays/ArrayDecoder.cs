@@ -14,27 +14,23 @@ internal static class ArrayDecoder
 
     private const int ChunkBytes = 1 << 16;
 
-    /// <summary>Opens <paramref name="path"/>, refusing a missing file with a message that names it.</summary>
-    public static FileStream OpenFile(string path)
+    /// <summary>
+    /// Opens <paramref name="path"/> for decoding, refusing a missing file with a message that names it: the file
+    /// itself, or a gunzipping, trailer-checking view of it when it starts with the gzip magic 1F 8B. Disposing the
+    /// returned stream closes the file.
+    /// </summary>
+    public static Stream OpenDecoded(string path)
     {
         if (!File.Exists(path))
         {
             throw new AcrDataException($"'{path}' does not exist. Check the path, or run 'acr fetch' to download the data set.");
         }
 
-        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, ChunkBytes);
-    }
-
-    /// <summary>
-    /// The stream to decode: <paramref name="file"/> itself, or a gunzipping, trailer-checking view
-    /// of it when it starts with the gzip magic 1F 8B (the caller still disposes <paramref name="file"/>).
-    /// </summary>
-    public static Stream Decompressed(FileStream file)
-    {
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, ChunkBytes);
         Span<byte> head = stackalloc byte[2];
         int n = file.ReadAtLeast(head, 2, throwOnEndOfStream: false);
         file.Position = 0;
-        return n == 2 && head[0] == 0x1F && head[1] == 0x8B ? new CheckedGzipStream(file) : file;
+        return n == 2 && head[0] == 0x1F && head[1] == 0x8B ? new CheckedGzipStream(file, leaveOpen: false) : file;
     }
 
     /// <summary>The element size in bytes.</summary>

@@ -129,8 +129,7 @@ public static class IdxImageSet
 
     private static bool IsUnsignedBytes(string path)
     {
-        using FileStream file = ArrayDecoder.OpenFile(path);
-        using Stream data = ArrayDecoder.Decompressed(file);
+        using Stream data = ArrayDecoder.OpenDecoded(path);
         Span<byte> magic = stackalloc byte[3];
         return data.ReadAtLeast(magic, 3, throwOnEndOfStream: false) == 3 && magic[2] == 0x08;
     }

@@ -25,8 +25,7 @@ public static class IdxReader
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxElements);
-        using FileStream file = ArrayDecoder.OpenFile(path);
-        using Stream data = ArrayDecoder.Decompressed(file);
+        using Stream data = ArrayDecoder.OpenDecoded(path);
         Span<byte> magic = stackalloc byte[4];
         ArrayDecoder.ReadExact(data, magic, path, "IDX magic number");
         if (magic[0] != 0 || magic[1] != 0)

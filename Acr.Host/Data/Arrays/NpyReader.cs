@@ -29,8 +29,7 @@ public static class NpyReader
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxElements);
-        using FileStream file = ArrayDecoder.OpenFile(path);
-        using Stream data = ArrayDecoder.Decompressed(file);
+        using Stream data = ArrayDecoder.OpenDecoded(path);
         Span<byte> preamble = stackalloc byte[8];
         ArrayDecoder.ReadExact(data, preamble, path, "NPY magic string");
         if (!preamble[..6].SequenceEqual(Magic))
