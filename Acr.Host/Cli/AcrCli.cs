@@ -67,12 +67,13 @@ public sealed class AcrCli
             new SelftestCommand(context),
             new FetchCommand(context),
         };
+        NumericOptionParsers.Apply(root);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors)
+            foreach (var line in ParseErrorReport.Lines(parse, args))
             {
-                _error.WriteLine($"error: {e.Message}");
+                _error.WriteLine($"error: {line}");
             }
 
             _error.WriteLine("Run 'acr --help' or 'acr <command> --help' for usage.");

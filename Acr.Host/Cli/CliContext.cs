@@ -36,13 +36,6 @@ internal sealed class CliContext(IAnsiConsole console, TextWriter error, Cancell
         return Registry.CreateBackend(parse.GetValue(backend)!, parse.GetValue(device), options);
     }
 
-    public static TabularDataset ReadCsv(ParseResult parse, Option<string> data, Option<string?> label, Option<string?> group, Option<string[]> drop, Option<string> header, Option<string> delimiter) =>
-        CsvDatasetReader.Read(parse.GetValue(data)!, new CsvReadOptions
-        {
-            LabelColumn = parse.GetValue(label),
-            GroupColumn = parse.GetValue(group),
-            Drop = CliOptions.SplitList(parse.GetValue(drop)),
-            HasHeader = CliOptions.ParseHeader(parse.GetValue(header)!),
-            Delimiter = CliOptions.ParseDelimiter(parse.GetValue(delimiter)!),
-        });
+    /// <summary>Writes one warning line to the error stream.</summary>
+    public void Warn(string message) => Error.WriteLine($"warning: {message}.");
 }

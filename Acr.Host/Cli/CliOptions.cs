@@ -17,7 +17,7 @@ internal static class CliOptions
 
     public static Option<string[]> DetectorOption() => new("--option") { Description = "Detector option key=value (repeatable), e.g. --option hidden=64.", AllowMultipleArgumentsPerToken = false };
 
-    public static Option<string> Data() => new("--data") { Description = "CSV file (.csv or .csv.gz), IDX images file, or a fetched image set (fashion-mnist, mnist; :test for the test split).", Required = true };
+    public static Option<string> Data() => new("--data") { Description = "CSV file (.csv or .csv.gz), IDX images file, or a data set by name: letter (embedded), digits (after 'acr fetch digits'; label: the last column), fashion-mnist or mnist (:test for the test split).", Required = true };
 
     public static Option<string?> Label(bool required) => new("--label") { Description = "Label column: name, 0-based index, or negative index from the end (-1 = last).", Required = required };
 
@@ -28,6 +28,22 @@ internal static class CliOptions
     public static Option<string> Header() => new("--header") { Description = "Whether the first row is a header: auto, yes or no.", DefaultValueFactory = _ => "auto" };
 
     public static Option<string> Delimiter() => new("--delimiter") { Description = "Field separator: , ; tab | or auto (detected from the first line).", DefaultValueFactory = _ => "auto" };
+
+    public static Option<string> Encoding() => new("--encoding") { Description = "Text encoding of a CSV file: utf8 (strict: an invalid byte is refused) or latin1 (ISO-8859-1).", DefaultValueFactory = _ => "utf8" };
+
+    public static CsvTextEncoding ParseEncoding(string text) => text.ToUpperInvariant().Replace("-", "", StringComparison.Ordinal) switch
+    {
+        "UTF8" => CsvTextEncoding.Utf8,
+        "LATIN1" or "ISO88591" => CsvTextEncoding.Latin1,
+        _ => throw new AcrUsageException($"--encoding must be utf8 or latin1; got '{text}' (convert other encodings to UTF-8 with iconv)."),
+    };
+
+    public static Option<string[]> Categorical() => new("--categorical")
+    {
+        Description = "One-hot encode text columns: auto (every column whose first data row is text) or COL,… (names or indices); " +
+            "categories are learnt from the training rows and saved in the model, and an unseen one scores as all zeros.",
+        AllowMultipleArgumentsPerToken = false,
+    };
 
     public static char? ParseDelimiter(string text) => text switch
     {
@@ -49,7 +65,13 @@ internal static class CliOptions
 
     public static Option<int> LossEvery() => new("--loss-every") { Description = "Read the training losses from the backend every N steps (one wait each; the model is the same for any N).", DefaultValueFactory = _ => 10 };
 
-    public static Option<string[]> TrainClasses() => new("--train-classes") { Description = "Training classes (comma-separated or repeated); default: the first half in ordinal order.", AllowMultipleArgumentsPerToken = true };
+    public static Option<string[]> TrainClasses(string defaultText) => new("--train-classes") { Description = $"Training classes (comma-separated or repeated); default: {defaultText}.", AllowMultipleArgumentsPerToken = true };
+
+    /// <summary>What 'acr train' trains on without --train-classes (see <see cref="Training.ModelTrainer"/>).</summary>
+    public const string TrainDefaultClasses = "every class of --label (every group of --group, when given)";
+
+    /// <summary>What 'acr evaluate' trains on without --train-classes (see <see cref="Evaluation.ClassSplit"/>).</summary>
+    public const string EvaluateDefaultClasses = "the first half (⌊K/2⌋ of the K classes, in ordinal string order; the rest are the unseen test classes)";
 
     public static Option<string> Contamination() => new("--contamination") { Description = "Test contamination levels π, comma-separated.", DefaultValueFactory = _ => "0.01,0.05,0.1,0.2" };
 

@@ -70,8 +70,11 @@ internal sealed class BackendOptionSet : OptionSet
     public ComputeBackend Create(CliContext c, ParseResult p) => c.CreateBackend(p, Backend, Device, Threads);
 }
 
-/// <summary>The CSV input options, shared by train, score and evaluate.</summary>
-internal sealed class DataOptionSet(bool labelRequired) : OptionSet
+/// <summary>
+/// The CSV input options, shared by train, score and evaluate; <paramref name="categorical"/> adds --categorical (train
+/// and evaluate: scoring takes the categorical columns from the model).
+/// </summary>
+internal sealed class DataOptionSet(bool labelRequired, bool categorical = false) : OptionSet
 {
     public Option<string> Data { get; } = CliOptions.Data();
 
@@ -87,10 +90,23 @@ internal sealed class DataOptionSet(bool labelRequired) : OptionSet
 
     public Option<string> Delimiter { get; } = CliOptions.Delimiter();
 
-    protected override IReadOnlyList<Option> Options => [Data, Label, Labels, Group, Drop, Header, Delimiter];
+    public Option<string> Encoding { get; } = CliOptions.Encoding();
 
-    /// <summary>Reads IDX image data (flattened pixels, see <see cref="IdxImageSet"/>) or, otherwise, CSV.</summary>
-    public TabularDataset Read(ParseResult p)
+    public Option<string[]> Categorical { get; } = CliOptions.Categorical();
+
+    protected override IReadOnlyList<Option> Options =>
+        categorical ? [Data, Label, Labels, Group, Drop, Categorical, Header, Delimiter, Encoding] : [Data, Label, Labels, Group, Drop, Header, Delimiter, Encoding];
+
+    /// <summary>
+    /// Reads the embedded letter data (<c>--data letter</c>), IDX image data (flattened pixels, see <see cref="IdxImageSet"/>)
+    /// or, otherwise, CSV.
+    /// </summary>
+    /// <param name="context">Where warnings go.</param>
+    /// <param name="p">The parsed arguments.</param>
+    /// <param name="knownCategories">When scoring: the model's categorical columns.</param>
+    /// <param name="trainingDistributions">Which distributions train, given all of them: categories are learnt from their rows.</param>
+    public TabularDataset Read(CliContext context, ParseResult p, IReadOnlyList<CategoricalColumn>? knownCategories = null,
+        Func<IReadOnlyList<string>, IReadOnlyCollection<string>>? trainingDistributions = null)
     {
         string data = p.GetValue(Data)!;
         string? labels = p.GetValue(Labels);
@@ -99,11 +115,35 @@ internal sealed class DataOptionSet(bool labelRequired) : OptionSet
             return IdxImageSet.Load(images, labelsPath);
         }
 
+        var options = new CsvReadOptions
+        {
+            LabelColumn = p.GetValue(Label),
+            GroupColumn = p.GetValue(Group),
+            Drop = CliOptions.SplitList(p.GetValue(Drop)),
+            HasHeader = CliOptions.ParseHeader(p.GetValue(Header)!),
+            Delimiter = CliOptions.ParseDelimiter(p.GetValue(Delimiter)!),
+            Encoding = CliOptions.ParseEncoding(p.GetValue(Encoding)!),
+            KnownCategories = knownCategories,
+            CategoryDistributions = trainingDistributions,
+            Warn = context.Warn,
+        };
+        if (categorical)
+        {
+            var columns = CliOptions.SplitList(p.GetValue(Categorical));
+            var auto = columns.Any(c => c.Equals("auto", StringComparison.OrdinalIgnoreCase));
+            options = options with { CategoricalAuto = auto, Categorical = [.. columns.Where(c => !c.Equals("auto", StringComparison.OrdinalIgnoreCase))] };
+        }
+
+        if (NamedDatasets.TryRead(data, DataCache.Resolve(null), options, out var named))
+        {
+            return named;
+        }
+
         if (labelRequired && p.GetValue(Label) is null)
         {
             throw new AcrUsageException("Option '--label' is required for CSV data: name the label column (name, 0-based index, or -1 for the last).");
         }
 
-        return CliContext.ReadCsv(p, Data, Label, Group, Drop, Header, Delimiter);
+        return CsvDatasetReader.Read(data, options);
     }
 }

@@ -168,7 +168,7 @@ public sealed class ComponentRegistry : IPluginRegistry
         }
         catch (ArgumentException e)
         {
-            throw new AcrUsageException($"Backend '{name}': {e.Message}", e);
+            throw new AcrUsageException($"Backend '{name}': {e.UserMessage()}", e);
         }
 
         try

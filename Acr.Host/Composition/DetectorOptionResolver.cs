@@ -38,7 +38,7 @@ public static class DetectorOptionResolver
         }
         catch (ArgumentException e)
         {
-            throw new AcrUsageException($"Detector '{detector.Name}': {e.Message} Set it with --option (its options: {string.Join(", ", detector.Options.Select(o => o.Name))}).", e);
+            throw new AcrUsageException($"Detector '{detector.Name}': {e.UserMessage()} Set it with --option (its options: {string.Join(", ", detector.Options.Select(o => o.Name))}).", e);
         }
     }
 

@@ -75,7 +75,7 @@ public static class CsvDatasetReader
             try
             {
                 var counted = new ByteCountingStream(text);
-                using var reader = new StreamReader(counted, StrictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
+                using var reader = new StreamReader(counted, options.Encoding == CsvTextEncoding.Latin1 ? Encoding.Latin1 : StrictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
                 try
                 {
                     TextReader input = reader;
@@ -206,8 +206,8 @@ public static class CsvDatasetReader
         stem = stem.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? stem[..^4] : stem;
         var convert = gzip ? $"zcat {name} | iconv -f latin1 -t utf-8 > {stem}-utf8.csv" : $"iconv -f latin1 -t utf-8 {name} > {stem}-utf8.csv";
         return new AcrDataException(
-            $"Data file '{source}' is not valid UTF-8: byte {bytes}{latin1} at offset {offset} {where}. Convert it to UTF-8 first, " +
-            $"e.g. '{convert}' (with -f the file's real encoding)", ex);
+            $"Data file '{source}' is not valid UTF-8: byte {bytes}{latin1} at offset {offset} {where}. If it is Latin-1 (ISO-8859-1), " +
+            $"pass --encoding latin1; otherwise convert it to UTF-8 first, e.g. '{convert}' (with -f the file's real encoding)", ex);
     }
 
     private static void ValidateOptions(CsvReadOptions options)
@@ -296,13 +296,27 @@ public static class CsvDatasetReader
             excluded.Add(group);
         }
 
-        int[] featureColumns = [.. Enumerable.Range(0, columnCount).Where(c => !excluded.Contains(c))];
-        if (featureColumns.Length == 0)
+        int[] remaining = [.. Enumerable.Range(0, columnCount).Where(c => !excluded.Contains(c))];
+        if (remaining.Length == 0)
         {
             throw new AcrDataException(
                 $"Data file '{source}' has no feature columns left: all {columnCount} columns are the label, the group or dropped; drop fewer columns");
         }
 
+        bool firstIsData = !hasHeader;
+        if (hasHeader)
+        {
+            if (!csv.ReadRecord())
+            {
+                throw new AcrDataException($"Data file '{source}' has a header row but no data rows; pass a file with at least one sample");
+            }
+
+            firstIsData = true;
+        }
+
+        var oneHot = ChooseCategorical(csv, layout, remaining, excluded, label, group, options);
+        var categoricalColumns = oneHot.FileColumns.ToHashSet();
+        int[] featureColumns = [.. remaining.Where(c => !categoricalColumns.Contains(c))];
         string[] featureNames = [.. featureColumns.Select(layout.Name)];
         int d = featureColumns.Length;
         float[] features = new float[d * 256L <= Array.MaxLength ? d * 256 : d];
@@ -313,7 +327,6 @@ public static class CsvDatasetReader
 
         var badColumns = new SortedDictionary<int, BadCell>();
         int rows = 0;
-        bool firstIsData = !hasHeader;
         while (firstIsData || csv.ReadRecord())
         {
             firstIsData = false;
@@ -361,6 +374,11 @@ public static class CsvDatasetReader
                 target[j] = value;
             }
 
+            if (oneHot.Count > 0)
+            {
+                oneHot.Add(csv, row, csv.Line);
+            }
+
             if (labels is not null)
             {
                 labels.Add(Intern(labelPool, csv.Field(label).Trim(), layout, row, csv.Line, label, "label"));
@@ -374,11 +392,6 @@ public static class CsvDatasetReader
             rows++;
         }
 
-        if (rows == 0)
-        {
-            throw new AcrDataException($"Data file '{source}' has a header row but no data rows; pass a file with at least one sample");
-        }
-
         if (badColumns.Count > 0)
         {
             throw BadColumns(layout, badColumns, options);
@@ -389,7 +402,97 @@ public static class CsvDatasetReader
             Array.Resize(ref features, rows * d);
         }
 
-        return new TabularDataset(features, rows, d, featureNames, labels?.ToArray(), groups?.ToArray(), source);
+        var labelArray = labels?.ToArray();
+        var groupArray = groups?.ToArray();
+        IReadOnlyList<CategoricalColumn> categorical = [];
+        if (oneHot.Count > 0)
+        {
+            (features, featureNames, var columns) = oneHot.Expand(features, rows, remaining, layout.Name, groupArray ?? labelArray, options);
+            d = featureNames.Length;
+            categorical = columns;
+        }
+
+        return new TabularDataset(features, rows, d, featureNames, labelArray, groupArray, source) { HasHeader = hasHeader, Categorical = categorical };
+    }
+
+    /// <summary>
+    /// The categorical columns: the model's (<see cref="CsvReadOptions.KnownCategories"/>), or those named by
+    /// <see cref="CsvReadOptions.Categorical"/>, or with <see cref="CsvReadOptions.CategoricalAuto"/> every feature column
+    /// whose value in the first data row (the current record) is text.
+    /// </summary>
+    private static OneHotColumns ChooseCategorical(CsvRecordReader csv, ColumnLayout layout, int[] remaining, HashSet<int> excluded, int label, int group, CsvReadOptions options)
+    {
+        var chosen = new List<(int FileColumn, string Name, int FeatureIndex, CategoricalColumn? Known)>();
+        if (options.KnownCategories is { Count: > 0 } known)
+        {
+            if (options.Categorical.Count > 0 || options.CategoricalAuto)
+            {
+                throw new AcrDataException("The categorical columns come from the model when scoring; do not pass --categorical");
+            }
+
+            foreach (var k in known)
+            {
+                int column;
+                if (layout.HasHeader)
+                {
+                    column = layout.TryFind(k.Column);
+                    if (column < 0)
+                    {
+                        throw new AcrDataException(
+                            $"Data file '{layout.Source}': the model one-hot encodes column '{k.Column}' ({k.Categories.Count} categories), but the file has no column of that name; " +
+                            "score a file with the columns the model was trained on");
+                    }
+                }
+                else if (k.FeatureIndex < remaining.Length)
+                {
+                    column = remaining[k.FeatureIndex];
+                }
+                else
+                {
+                    throw new AcrDataException(
+                        $"Data file '{layout.Source}' has {remaining.Length} feature columns, but the model one-hot encodes feature column {k.FeatureIndex} ('{k.Column}'); " +
+                        "score a file with the columns the model was trained on");
+                }
+
+                if (excluded.Contains(column))
+                {
+                    throw new AcrDataException($"Data file '{layout.Source}': column {layout.Display(column)} is one-hot encoded by the model, so it cannot be the label, the group or dropped");
+                }
+
+                chosen.Add((column, layout.Name(column), Array.IndexOf(remaining, column), k));
+            }
+        }
+        else
+        {
+            var columns = new SortedSet<int>();
+            foreach (var reference in options.Categorical)
+            {
+                var column = layout.Resolve(reference, "categorical column", "--categorical");
+                if (column == label || column == group)
+                {
+                    throw new AcrDataException($"Data file '{layout.Source}': {layout.Display(column)} is the {(column == label ? "label" : "group")} column; it cannot also be --categorical");
+                }
+
+                if (excluded.Contains(column))
+                {
+                    throw new AcrDataException($"Data file '{layout.Source}': {layout.Display(column)} is dropped with --drop; it cannot also be --categorical");
+                }
+
+                columns.Add(column);
+            }
+
+            if (options.CategoricalAuto && csv.FieldCount == layout.Count)
+            {
+                foreach (var column in remaining.Where(c => IsText(csv.Field(c).Trim())))
+                {
+                    columns.Add(column);
+                }
+            }
+
+            chosen.AddRange(columns.Select(c => (c, layout.Name(c), Array.IndexOf(remaining, c), (CategoricalColumn?)null)));
+        }
+
+        return new OneHotColumns(layout.Source, chosen);
     }
 
     private static string Intern(
@@ -490,7 +593,7 @@ public static class CsvDatasetReader
             $"leave them out with {drops}{(bad.Count > MaxBadColumnsListed ? " …" : string.Empty)}, or clean the data", bad.First().Value.Single);
     }
 
-    private static bool IsMissing(ReadOnlySpan<char> text)
+    internal static bool IsMissing(ReadOnlySpan<char> text)
     {
         text = text.Trim();
         return text.IsEmpty
@@ -550,6 +653,17 @@ public static class CsvDatasetReader
         }
 
         public string Source { get; }
+
+        public bool HasHeader => _hasHeader;
+
+        public int Count => _count;
+
+        /// <summary>The column of this exact header name when it names exactly one column, else -1.</summary>
+        public int TryFind(string name)
+        {
+            int first = Array.IndexOf(_names, name);
+            return first >= 0 && first == Array.LastIndexOf(_names, name) ? first : -1;
+        }
 
         public static bool TryParseIndex(string reference, int count, out int index)
         {

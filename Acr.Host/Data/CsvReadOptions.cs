@@ -35,4 +35,34 @@ public sealed record CsvReadOptions
     /// none of them is one column. When that leaves several, reading fails with a message listing them.
     /// </summary>
     public char? Delimiter { get; init; }
+
+    /// <summary>The file's text encoding (default UTF-8, strictly: an invalid byte is refused with its offset and the fix).</summary>
+    public CsvTextEncoding Encoding { get; init; } = CsvTextEncoding.Utf8;
+
+    /// <summary>
+    /// Text columns to one-hot encode (column references, like <see cref="Drop"/>); their categories are learnt from the
+    /// training rows (see <see cref="CategoryDistributions"/>). Not with <see cref="KnownCategories"/>.
+    /// </summary>
+    public IReadOnlyList<string> Categorical { get; init; } = [];
+
+    /// <summary>
+    /// One-hot encode every feature column whose first data row holds text (neither a number nor a missing value), as if
+    /// each were listed in <see cref="Categorical"/>.
+    /// </summary>
+    public bool CategoricalAuto { get; init; }
+
+    /// <summary>
+    /// Encode these columns with exactly these categories (a saved model's): located by name, or in a headerless file by
+    /// <see cref="CategoricalColumn.FeatureIndex"/>; a value outside them is all zeros and reported through <see cref="Warn"/>.
+    /// </summary>
+    public IReadOnlyList<CategoricalColumn>? KnownCategories { get; init; }
+
+    /// <summary>
+    /// Which distributions are training distributions, given the distinct values (ordinal order) of the group column, else
+    /// the label column: categories are learnt from their rows only, as the preprocessing is. <see langword="null"/>: every row.
+    /// </summary>
+    public Func<IReadOnlyList<string>, IReadOnlyCollection<string>>? CategoryDistributions { get; init; }
+
+    /// <summary>Receives warnings (e.g. values outside a categorical column's categories); <see langword="null"/> to drop them.</summary>
+    public Action<string>? Warn { get; init; }
 }

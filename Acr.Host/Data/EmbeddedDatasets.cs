@@ -12,8 +12,12 @@ public static class EmbeddedDatasets
     /// <summary>Reads UCI Letter Recognition: 20000 rows, 16 integer features, label <c>lettr</c> (A–Z).</summary>
     public static TabularDataset Letter()
     {
-        using var stream = typeof(EmbeddedDatasets).Assembly.GetManifestResourceStream(LetterResource)
-            ?? throw new InvalidOperationException($"The embedded resource '{LetterResource}' is missing from this build of Acr.Host.");
+        using var stream = OpenLetter();
         return CsvDatasetReader.ReadFromStream(stream, "embedded:letter.csv.gz", new CsvReadOptions { LabelColumn = LetterLabel });
     }
+
+    /// <summary>Opens the embedded letter data: gzip-compressed CSV with a header; the caller disposes the stream.</summary>
+    public static Stream OpenLetter() =>
+        typeof(EmbeddedDatasets).Assembly.GetManifestResourceStream(LetterResource)
+            ?? throw new InvalidOperationException($"The embedded resource '{LetterResource}' is missing from this build of Acr.Host.");
 }

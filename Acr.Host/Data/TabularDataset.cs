@@ -83,6 +83,15 @@ public sealed class TabularDataset
     /// <summary>Where the data came from (a path or a resource name).</summary>
     public string Source { get; }
 
+    /// <summary>
+    /// Whether <see cref="FeatureNames"/> came from a header row (the default). <see langword="false"/> for a headerless
+    /// file, whose columns are named col0, col1, … and are matched to a model's features by position.
+    /// </summary>
+    public bool HasHeader { get; init; } = true;
+
+    /// <summary>The one-hot encoded categorical columns, with the categories learnt from (or given for) the data; empty when there are none.</summary>
+    public IReadOnlyList<CategoricalColumn> Categorical { get; init; } = [];
+
     /// <summary>The feature values of one row.</summary>
     /// <param name="row">0-based row index.</param>
     /// <returns>A view of <see cref="Columns"/> values into <see cref="Features"/>.</returns>
@@ -127,7 +136,7 @@ public sealed class TabularDataset
             }
         }
 
-        return new TabularDataset(features, rows.Length, d, FeatureNames, labels, groups, Source);
+        return new TabularDataset(features, rows.Length, d, FeatureNames, labels, groups, Source) { HasHeader = HasHeader, Categorical = Categorical };
     }
 
     /// <summary>The distinct labels, sorted with <see cref="StringComparer.Ordinal"/>.</summary>

@@ -36,6 +36,28 @@ public sealed class ClassSplit
     /// <summary>All training rows, class by class.</summary>
     public int[] AllTrainRows() => TrainRowsByClass.SelectMany(r => r).ToArray();
 
+    /// <summary>The training classes: <paramref name="trainClasses"/> when given, else the first ⌊K/2⌋ of the K classes in ordinal order.</summary>
+    /// <param name="classes">The distinct classes.</param>
+    /// <param name="trainClasses">Explicit training classes, or null.</param>
+    /// <exception cref="AcrUsageException">An explicit class does not occur.</exception>
+    public static string[] TrainClassesOf(IReadOnlyList<string> classes, IReadOnlyList<string>? trainClasses)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        string[] sorted = [.. classes.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        if (trainClasses is not { Count: > 0 })
+        {
+            return sorted[..(sorted.Length / 2)];
+        }
+
+        var unknown = trainClasses.Where(c => !sorted.Contains(c, StringComparer.Ordinal)).ToArray();
+        if (unknown.Length > 0)
+        {
+            throw new AcrUsageException($"Training class(es) {string.Join(", ", unknown)} do not occur in the label column; classes are: {string.Join(", ", sorted)}.");
+        }
+
+        return [.. trainClasses.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    }
+
     /// <summary>Splits by label.</summary>
     /// <param name="labels">One label per row.</param>
     /// <param name="trainClasses">Explicit training classes, or null for the first floor(K/2).</param>
@@ -49,21 +71,7 @@ public sealed class ClassSplit
             throw new AcrUsageException($"The label column has {classes.Length} class(es); zero-shot by class needs at least 4 (2 to train on, 2 to test on). Check --label.");
         }
 
-        string[] train;
-        if (trainClasses is { Count: > 0 })
-        {
-            var unknown = trainClasses.Where(c => !classes.Contains(c, StringComparer.Ordinal)).ToArray();
-            if (unknown.Length > 0)
-            {
-                throw new AcrUsageException($"Training class(es) {string.Join(", ", unknown)} do not occur in the label column; classes are: {string.Join(", ", classes)}.");
-            }
-
-            train = [.. trainClasses.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
-        }
-        else
-        {
-            train = classes[..(classes.Length / 2)];
-        }
+        var train = TrainClassesOf(classes, trainClasses);
 
         var test = classes.Except(train, StringComparer.Ordinal).ToArray();
         if (train.Length < 2 || test.Length < 2)

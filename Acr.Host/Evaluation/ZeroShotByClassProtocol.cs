@@ -72,7 +72,7 @@ public sealed record ZeroShotProtocolOptions
         }
         catch (ArgumentException e)
         {
-            throw new AcrUsageException(e.Message, e);
+            throw new AcrUsageException(e.UserMessage(), e);
         }
     }
 }

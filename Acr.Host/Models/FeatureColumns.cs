@@ -4,13 +4,15 @@ namespace Acr.Host.Models;
 public static class FeatureColumns
 {
     /// <summary>
-    /// Which data column feeds each model feature. Headerless data (names col0, col1, …) is taken in order; named
-    /// columns must be the model's, in any order.
+    /// Which data column feeds each model feature. Headerless data (<paramref name="dataHasHeader"/> false, names col0,
+    /// col1, …) is taken in order, and so is data for a model trained on headerless data; named columns must be the
+    /// model's, in any order, each named once when they are not in the model's order.
     /// </summary>
     /// <param name="data">The data's feature names.</param>
     /// <param name="model">The model's feature names.</param>
-    /// <exception cref="AcrUsageException">The counts differ, or a model feature is missing from the data; the message names them.</exception>
-    public static int[] Match(IReadOnlyList<string> data, IReadOnlyList<string> model)
+    /// <param name="dataHasHeader">Whether the data's names came from a header row (see <see cref="TabularDataset.HasHeader"/>).</param>
+    /// <exception cref="AcrUsageException">The counts differ, a model feature is missing from the data, or a name that must be matched occurs twice; the message names them.</exception>
+    public static int[] Match(IReadOnlyList<string> data, IReadOnlyList<string> model, bool dataHasHeader = true)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(model);
@@ -22,10 +24,20 @@ public static class FeatureColumns
         }
 
         var identity = Enumerable.Range(0, model.Count).ToArray();
-        static bool Generated(IReadOnlyList<string> names) => names.Select((n, i) => n == $"col{i}").All(b => b);
-        if (data.SequenceEqual(model, StringComparer.Ordinal) || Generated(data) || Generated(model))
+        if (!dataHasHeader || data.SequenceEqual(model, StringComparer.Ordinal) || Synthetic(model))
         {
             return identity;
+        }
+
+        var repeated = data.Concat(model).GroupBy(n => n, StringComparer.Ordinal)
+            .Where(g => model.Contains(g.Key, StringComparer.Ordinal) && (data.Count(n => n == g.Key) > 1 || model.Count(n => n == g.Key) > 1))
+            .Select(g => g.Key).ToArray();
+        if (repeated.Length > 0)
+        {
+            throw new AcrUsageException(
+                $"The data's columns are not in the model's order ({Preview(model)}), and {string.Join(", ", repeated.Select(n => $"'{n}'"))} " +
+                $"{(repeated.Length == 1 ? "names" : "name")} more than one column, so they cannot be matched by name. " +
+                "Put the feature columns in the model's order, or give every column its own name (in training and scoring).");
         }
 
         var index = data.Select((n, i) => (n, i)).ToDictionary(t => t.n, t => t.i, StringComparer.Ordinal);
@@ -38,6 +50,26 @@ public static class FeatureColumns
         }
 
         return model.Select(n => index[n]).ToArray();
+    }
+
+    /// <summary>Whether the names are those of a headerless file: col&lt;i&gt; with increasing column indices (label, group and dropped columns left out).</summary>
+    /// <param name="names">Feature names.</param>
+    public static bool Synthetic(IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var previous = -1;
+        foreach (var name in names)
+        {
+            if (!name.StartsWith("col", StringComparison.Ordinal) || name.Length == 3
+                || !int.TryParse(name.AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out var i) || i <= previous)
+            {
+                return false;
+            }
+
+            previous = i;
+        }
+
+        return names.Count > 0;
     }
 
     /// <summary>The matrix with its columns reordered so column j is data column <c>source[j]</c> (the same array when already in order).</summary>

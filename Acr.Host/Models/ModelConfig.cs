@@ -30,6 +30,12 @@ public sealed record ModelConfig
     /// <summary>Per-feature standard deviation of the training rows (1 for constant features).</summary>
     public required IReadOnlyList<double> PreprocessingStd { get; init; }
 
+    /// <summary>
+    /// The one-hot encoded categorical columns, with the categories learnt from the training rows; their features are in
+    /// <see cref="FeatureNames"/> (<c>Column=Category</c>). Empty when there are none (and in files written before them).
+    /// </summary>
+    public IReadOnlyList<CategoricalColumn> Categorical { get; init; } = [];
+
     /// <summary>The training distributions (classes or groups).</summary>
     public required IReadOnlyList<string> TrainClasses { get; init; }
 

@@ -92,6 +92,16 @@ public static class ModelStore
             throw new ModelFormatException($"'{path}': the config's feature names ({features}) and preprocessing statistics ({config.PreprocessingMean.Count}, {config.PreprocessingStd.Count}) disagree; the file is corrupted.");
         }
 
+        var featureSet = config.FeatureNames.ToHashSet(StringComparer.Ordinal);
+        foreach (var c in config.Categorical ?? [])
+        {
+            if (c?.Column is null || c.Categories is null || c.Categories.Count == 0 || c.Categories.Any(k => k is null || !featureSet.Contains($"{c.Column}={k}"))
+                || !c.Categories.SequenceEqual(c.Categories.Order(StringComparer.Ordinal).Distinct(StringComparer.Ordinal), StringComparer.Ordinal))
+            {
+                throw new ModelFormatException($"'{path}': the config's categorical column '{c?.Column}' does not match its feature names; the file is corrupted.");
+            }
+        }
+
         Standardizer standardizer;
         try
         {
@@ -99,7 +109,7 @@ public static class ModelStore
         }
         catch (ArgumentException e)
         {
-            throw new ModelFormatException($"'{path}': invalid preprocessing statistics ({e.Message}).", e);
+            throw new ModelFormatException($"'{path}': invalid preprocessing statistics ({e.UserMessage()}).", e);
         }
 
         var detector = registry.GetDetector(config.Detector);
@@ -110,7 +120,7 @@ public static class ModelStore
         }
         catch (Exception e) when (e is ArgumentException or AcrUsageException)
         {
-            throw new ModelFormatException($"'{path}': the saved options do not build a '{config.Detector}' model with this version of its plugin ({e.Message}); retrain, or use the plugin version that wrote it.", e);
+            throw new ModelFormatException($"'{path}': the saved options do not build a '{config.Detector}' model with this version of its plugin ({(e is ArgumentException a ? a.UserMessage() : e.Message)}); retrain, or use the plugin version that wrote it.", e);
         }
 
         try

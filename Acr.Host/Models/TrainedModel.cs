@@ -67,7 +67,7 @@ public sealed class TrainedModel : IDisposable
         ArgumentNullException.ThrowIfNull(data);
         request ??= new ScoringRequest();
         var features = Config.FeatureNames.Count;
-        var source = FeatureColumns.Match(data.FeatureNames, Config.FeatureNames);
+        var source = FeatureColumns.Match(data.FeatureNames, Config.FeatureNames, data.HasHeader);
         var batchMode = request.Mode == Nn.BatchNormMode.Batch;
         var layout = data.Groups is { } groups ? BatchLayout.ByGroup(groups, batchMode) : BatchLayout.Consecutive(data.Rows, request.BatchSize, batchMode);
         var x = Standardizer.Transform(FeatureColumns.Reorder(data.Features, data.Columns, source));

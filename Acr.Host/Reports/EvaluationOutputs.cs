@@ -75,6 +75,7 @@ public static partial class EvaluationOutputs
             DetectorOptions = options.DetectorOptions,
             Seed = options.BaseSeed,
             FeatureNames = data.FeatureNames,
+            Categorical = data.Categorical,
             PreprocessingMean = evaluation.Standardizer.Mean,
             PreprocessingStd = evaluation.Standardizer.Std,
             TrainClasses = evaluation.Split.TrainClasses,

@@ -58,6 +58,7 @@ public sealed class ModelTrainer(ComponentRegistry registry)
             DetectorOptions = options,
             Seed = request.Seed,
             FeatureNames = data.FeatureNames,
+            Categorical = data.Categorical,
             PreprocessingMean = standardizer.Mean,
             PreprocessingStd = standardizer.Std,
             TrainClasses = trainSet,
@@ -120,7 +121,7 @@ public sealed class ModelTrainer(ComponentRegistry registry)
         }
         catch (ArgumentException e)
         {
-            throw new AcrUsageException(e.Message, e);
+            throw new AcrUsageException(e.UserMessage(), e);
         }
     }
 }

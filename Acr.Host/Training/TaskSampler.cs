@@ -101,7 +101,7 @@ public sealed class TaskSampler
         }
         catch (ArgumentException e)
         {
-            throw new AcrUsageException($"{e.Message} (settings: --task-size {options.TaskSize}, --anomaly-ratio {options.AnomalyRatio}; or choose more --train-classes)", e);
+            throw new AcrUsageException($"{e.UserMessage()} (settings: --task-size {options.TaskSize}, --anomaly-ratio {options.AnomalyRatio}; or choose more --train-classes)", e);
         }
     }
 

@@ -18,8 +18,8 @@ internal sealed class EvaluateCommand : CliCommand
     private readonly Option<ulong> _seed = CliOptions.Seed();
     private readonly Option<bool> _quiet = CliOptions.Quiet();
     private readonly Option<string> _contamination = CliOptions.Contamination();
-    private readonly Option<string[]> _trainClasses = CliOptions.TrainClasses();
-    private readonly DataOptionSet _data = new(labelRequired: true);
+    private readonly Option<string[]> _trainClasses = CliOptions.TrainClasses(CliOptions.EvaluateDefaultClasses);
+    private readonly DataOptionSet _data = new(labelRequired: true, categorical: true);
     private readonly TrainingOptionSet _training = new();
     private readonly BackendOptionSet _backend = new();
 
@@ -49,7 +49,7 @@ internal sealed class EvaluateCommand : CliCommand
             TrainClasses = classes.Length > 0 ? classes : null,
         };
         options.Validate();
-        var table = _data.Read(parse);
+        var table = _data.Read(Context, parse, trainingDistributions: all => ClassSplit.TrainClassesOf(all, options.TrainClasses));
         using var b = _backend.Create(Context, parse);
         return EvaluationRunner.Run(Context, table, _training.DetectorName(parse), options, b, parse.GetValue(_outDir)!, parse.GetValue(_quiet), Path.GetFileName(table.Source),
             ("--data", parse.GetValue(_data.Data)!));

@@ -39,9 +39,9 @@ internal sealed class ScoreCommand : CliCommand
             _ = BatchLayout.Consecutive(2, request.BatchSize, request.Mode == BatchNormMode.Batch); // refuses a bad --batch-size before reading
         }
 
-        var table = _data.Read(parse);
         using var b = _backend.Create(Context, parse);
         using var trained = TrainedModel.Load(parse.GetValue(_model)!, Context.Registry, b);
+        var table = _data.Read(Context, parse, trained.Config.Categorical);
         var result = trained.Score(table, request);
         result.WriteCsv(path);
         var batches = result.Layout.Count;

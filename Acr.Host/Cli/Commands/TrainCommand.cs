@@ -9,12 +9,12 @@ internal sealed class TrainCommand : CliCommand
     private readonly Option<string> _outFile = new("--out") { Description = "Model file to write (.safetensors).", Required = true };
     private readonly Option<ulong> _seed = CliOptions.Seed();
     private readonly Option<bool> _quiet = CliOptions.Quiet();
-    private readonly Option<string[]> _trainClasses = CliOptions.TrainClasses();
+    private readonly Option<string[]> _trainClasses = CliOptions.TrainClasses(CliOptions.TrainDefaultClasses);
     private readonly Option<bool> _allowDivergence = new("--allow-divergence")
     {
         Description = $"Save the model even when training diverged (final loss over {LossDivergence.Factor:G}× the first); without it such a run writes nothing and exits 2.",
     };
-    private readonly DataOptionSet _data = new(labelRequired: false);
+    private readonly DataOptionSet _data = new(labelRequired: false, categorical: true);
     private readonly TrainingOptionSet _training = new();
     private readonly BackendOptionSet _backend = new();
 
@@ -38,7 +38,7 @@ internal sealed class TrainCommand : CliCommand
             Training = _training.Read(parse),
         };
         ValidateEarly(request);
-        var table = _data.Read(parse);
+        var table = _data.Read(Context, parse, trainingDistributions: all => classes.Length > 0 ? classes : all);
         using var b = _backend.Create(Context, parse);
         using var model = new TrainingDisplay(Context.Console, parse.GetValue(_quiet)).Run("train", 1, request.Training.Iterations,
             report => new ModelTrainer(Context.Registry).Train(table, request, b, pr => report(0, pr), Context.Cancellation));
@@ -71,7 +71,7 @@ internal sealed class TrainCommand : CliCommand
         }
         catch (ArgumentException e)
         {
-            throw new AcrUsageException(e.Message, e);
+            throw new AcrUsageException(e.UserMessage(), e);
         }
 
         DetectorOptionResolver.Resolve(Context.Registry.GetDetector(request.Detector), request.DetectorOptions);
