@@ -5,7 +5,7 @@
 set -euo pipefail
 old=$1 new=$2 rounds=${3:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
-data=${ACR_LETTER:-$root/../shared/data/letter.csv.gz}
+data=${ACR_LETTER:-$root/Acr.Host/Resources/letter.csv.gz}
 [ -f "$data" ] || data=$root/data/fetched/letter.csv.gz
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -7,9 +7,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-data=${ACR_LETTER:-../shared/data/letter.csv.gz}
-[ -f "$data" ] || data=data/fetched/letter.csv.gz
-[ -f "$data" ] || { echo "compare-with-torch: letter.csv.gz not found (run scripts/fetch-data.sh letter)" >&2; exit 2; }
+data=${ACR_LETTER:-Acr.Host/Resources/letter.csv.gz}   # the letter data acr embeds (acr ... --data letter)
+[ -f "$data" ] || { echo "compare-with-torch: $data not found (set ACR_LETTER, or run scripts/fetch-data.sh letter)" >&2; exit 2; }
 
 dotnet build Acr.Host -c Release -v q -nologo >/dev/null
 dotnet build-server shutdown >/dev/null 2>&1 || true   # idle build servers would steal a core from the timings

@@ -38,7 +38,7 @@ def network(d):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="../shared/data/letter.csv.gz")
+    ap.add_argument("--data", default="Acr.Host/Resources/letter.csv.gz")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--iterations", type=int, default=60)
     ap.add_argument("--warmup", type=int, default=10)

@@ -20,7 +20,7 @@ Baseline = what the C# code does:
 Extra diagnostic: for pi=0.01 (one anomaly per task) the *expected* AUROC over every possible anomaly choice
 (exhaustive, each candidate in its own BN batch) -> removes the test-draw noise.
 """
-import argparse, gzip, json, math, sys, time
+import argparse, gzip, json, math, os, sys, time
 import numpy as np
 import torch
 import torch.nn as nn
@@ -98,7 +98,7 @@ class Net(nn.Module):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--data', default='../shared/data/digits.csv.gz')
+    ap.add_argument('--data', default=os.path.join(os.environ.get('ACR_DATA') or os.path.join(os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache'), 'acr', 'data'), 'digits', 'digits.csv.gz'))  # after 'acr fetch digits'
     ap.add_argument('--seeds', default='0-9')
     ap.add_argument('--iters', type=int, default=500)
     ap.add_argument('--tasks', type=int, default=32)

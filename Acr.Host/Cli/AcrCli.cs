@@ -103,7 +103,7 @@ public sealed class AcrCli
             _error.WriteLine($"error: {e.Message}");
             return UsageError;
         }
-        catch (OutOfMemoryException)
+        catch (Exception e) when (IsOutOfMemory(e))
         {
             _error.WriteLine(
                 "error: out of memory. Lower what the run holds at once: --batch-size (score), --tasks or --task-size (train, evaluate), " +
@@ -126,4 +126,14 @@ public sealed class AcrCli
             context.CatalogOrNull?.Unload();
         }
     }
+
+    /// <summary>Out of memory, also when a worker thread ran out and its exception arrives wrapped.</summary>
+    internal static bool IsOutOfMemory(Exception e) => e switch
+    {
+        OutOfMemoryException => true,
+        AggregateException a => a.Flatten().InnerExceptions.Count > 0 && a.Flatten().InnerExceptions.All(IsOutOfMemory),
+        System.Reflection.TargetInvocationException { InnerException: { } inner } => IsOutOfMemory(inner),
+        TypeInitializationException { InnerException: { } inner } => IsOutOfMemory(inner),
+        _ => false,
+    };
 }

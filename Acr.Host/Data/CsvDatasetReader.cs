@@ -12,7 +12,11 @@ namespace Acr.Host.Data;
 /// row must have as many fields as the first row.</para>
 /// <para>Feature values are parsed as <see cref="float"/> with the invariant culture (a <c>.</c>
 /// decimal point, optional exponent). Missing, non-numeric, NaN, infinite and out-of-range values
-/// are errors: the reader never guesses. Labels and groups are kept as trimmed strings.</para>
+/// are errors: the reader never guesses. Labels and groups are kept as trimmed strings. Text columns named by
+/// <see cref="CsvReadOptions.Categorical"/> (or found by <see cref="CsvReadOptions.CategoricalAuto"/>) are one-hot
+/// encoded in place (see <see cref="CategoricalColumn"/>).</para>
+/// <para>Text is strict UTF-8 unless <see cref="CsvReadOptions.Encoding"/> says Latin-1; an invalid byte is an error
+/// giving its offset and both fixes.</para>
 /// <para>Rows in messages are 1-based data rows (the header does not count); the line in the file
 /// is given as well.</para>
 /// </remarks>

@@ -186,3 +186,19 @@ public sealed class CliWordingTests : IDisposable
         Assert.False(NamedDatasets.TryRead("no-such-set", _dir.Path, new CsvReadOptions(), out _));
     }
 }
+
+/// <summary>Out of memory is exit 2 with what to lower, also when a worker thread's exception arrives wrapped.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2201:Do not raise reserved exception types", Justification = "The exceptions are built to be classified, never thrown.")]
+public sealed class OutOfMemoryRecognitionTests
+{
+    [Fact]
+    public void Wrapped_out_of_memory_is_recognised_and_nothing_else_is()
+    {
+        Assert.True(AcrCli.IsOutOfMemory(new OutOfMemoryException()));
+        Assert.True(AcrCli.IsOutOfMemory(new AggregateException(new OutOfMemoryException(), new AggregateException(new OutOfMemoryException()))));
+        Assert.True(AcrCli.IsOutOfMemory(new System.Reflection.TargetInvocationException(new OutOfMemoryException())));
+        Assert.False(AcrCli.IsOutOfMemory(new AggregateException(new OutOfMemoryException(), new IOException())));
+        Assert.False(AcrCli.IsOutOfMemory(new AggregateException()));
+        Assert.False(AcrCli.IsOutOfMemory(new InvalidOperationException()));
+    }
+}
