@@ -61,7 +61,7 @@ internal static class NumericOptionParsers
         string hint;
         if (decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real))
         {
-            hint = real < decimal.CreateSaturating(min) || real > decimal.CreateSaturating(max) ? $"; it is out of range (from {min} to {max})"
+            hint = real < decimal.CreateSaturating(min) || real > decimal.CreateSaturating(max) ? (T.IsZero(min) ? "; it is out of range" : $"; it is out of range (from {min} to {max})")
                 : real != decimal.Truncate(real) ? "; it has a fractional part" : string.Empty;
         }
         else
