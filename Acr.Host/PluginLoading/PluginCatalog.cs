@@ -29,10 +29,21 @@ public sealed class PluginCatalog
     private readonly List<LoadedPlugin> _loaded = [];
     private readonly List<(string Name, WeakReference Context)> _unloading = [];
 
-    private PluginCatalog(ComponentRegistry registry)
+    private readonly Version _hostApi;
+
+    private PluginCatalog(ComponentRegistry registry, Version hostApi)
     {
         Registry = registry;
+        _hostApi = hostApi;
     }
+
+    /// <summary>
+    /// The version of the <c>Acr.Abstractions</c> package this host carries (its informational version without
+    /// the source revision): the package a plugin author builds against.
+    /// </summary>
+    public static string ContractPackageVersion { get; } =
+        (typeof(IAcrPlugin).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? typeof(IAcrPlugin).Assembly.GetName().Version!.ToString(3)).Split('+')[0];
 
     /// <summary>The directories that were searched, in order.</summary>
     public IReadOnlyList<string> SearchedDirectories { get; private set; } = [];
@@ -71,10 +82,16 @@ public sealed class PluginCatalog
     /// </summary>
     /// <param name="directories">Where to look.</param>
     /// <param name="registry">Where to register; null for a new one.</param>
-    public static PluginCatalog Load(IEnumerable<string> directories, ComponentRegistry? registry = null)
+    public static PluginCatalog Load(IEnumerable<string> directories, ComponentRegistry? registry = null) =>
+        LoadForHost(directories, registry, PluginApi.Version);
+
+    /// <summary>As <see cref="Load(IEnumerable{string}, ComponentRegistry?)"/>, checking plugins against <paramref name="hostApi"/>
+    /// instead of this build's <see cref="PluginApi.Version"/> (tests of how a later host treats today's plugins).</summary>
+    internal static PluginCatalog LoadForHost(IEnumerable<string> directories, ComponentRegistry? registry, Version hostApi)
     {
         ArgumentNullException.ThrowIfNull(directories);
-        var catalog = new PluginCatalog(registry ?? new ComponentRegistry());
+        ArgumentNullException.ThrowIfNull(hostApi);
+        var catalog = new PluginCatalog(registry ?? new ComponentRegistry(), hostApi);
         var defaultDir = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "plugins"));
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var searched = directories.Select(Path.GetFullPath).ToArray();
@@ -199,14 +216,13 @@ public sealed class PluginCatalog
         var apiText = info.ApiMajor is { } ma ? $"{ma}.{info.ApiMinor}" : null;
         if (info.ApiMajor is null)
         {
-            _plugins.Add(Failed(folder, info.AssemblyName, $"'{Path.GetFileName(mainPath)}' declares no plugin API version; add [assembly: Acr.Plugins.AcrPluginApi(PluginApi.Major, PluginApi.Minor)] and build it against Acr.Abstractions", info));
+            _plugins.Add(Failed(folder, info.AssemblyName, $"'{Path.GetFileName(mainPath)}' declares no plugin API version; add [assembly: Acr.Plugins.AcrPluginApi(PluginApi.Major, PluginApi.Minor)] and build it against the Acr.Abstractions package {ContractPackageVersion}", info));
             return;
         }
 
-        if (!PluginApi.IsCompatible(info.ApiMajor.Value, info.ApiMinor!.Value))
+        if (IncompatibilityOf(info.ApiMajor.Value, info.ApiMinor!.Value, _hostApi) is { } why)
         {
-            _plugins.Add(Failed(folder, info.AssemblyName,
-                $"built against plugin API {apiText}, but this host provides {PluginApi.Version}; rebuild the plugin against Acr.Abstractions {PluginApi.Version} (a plugin loads when its major equals the host's and its minor is not newer)", info));
+            _plugins.Add(Failed(folder, info.AssemblyName, why, info));
             return;
         }
 
@@ -286,6 +302,24 @@ public sealed class PluginCatalog
             loader.Dispose();
             _plugins.Add(Failed(folder, info.AssemblyName, e is PluginLoadException ? e.Message : $"{e.GetType().Name}: {FirstMessage(e)}", info));
         }
+    }
+
+    /// <summary>
+    /// Null when a plugin built against plugin API <paramref name="major"/>.<paramref name="minor"/> runs on a host
+    /// providing <paramref name="host"/> (same major, minor not newer); otherwise why not and which version to use.
+    /// </summary>
+    internal static string? IncompatibilityOf(int major, int minor, Version host)
+    {
+        var use = $"build the plugin against the Acr.Abstractions package {ContractPackageVersion} (plugin API {host.Major}.{host.Minor}), the one this acr provides";
+        var built = $"built against plugin API {major}.{minor}, but this host provides {host.Major}.{host.Minor}";
+        if (major == host.Major && minor <= host.Minor)
+        {
+            return null;
+        }
+
+        return major > host.Major || (major == host.Major && minor > host.Minor)
+            ? $"{built}, which is older: {use}, or run it with an acr whose plugin API is {major}.{minor} or a later {major}.x"
+            : $"{built}, an older major whose contract this host no longer has: {use}";
     }
 
     private static string? FindMainAssembly(string folder)

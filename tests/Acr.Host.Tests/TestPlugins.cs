@@ -12,6 +12,7 @@ internal static class TestPlugins
         ["ThrowingPlugin"] = "Acr.TestPlugins.Throwing",
         ["DuplicatePlugin"] = "Acr.TestPlugins.Duplicate",
         ["FutureApiPlugin"] = "Acr.TestPlugins.FutureApi",
+        ["FutureMinorPlugin"] = "Acr.TestPlugins.FutureMinor",
         ["JsonRootedPlugin"] = "Acr.TestPlugins.JsonRooted",
         ["JsonSourceGenPlugin"] = "Acr.TestPlugins.JsonSourceGen",
     };

@@ -29,7 +29,7 @@ internal sealed class PluginsCommand(CliContext context)
         foreach (var name in stuck)
         {
             Context.Console.WriteLine($"unloading: plugin '{name}' did not unload: something outside it still references its types " +
-                "(typically a static cache such as System.Text.Json's default options); a long-running host cannot reload it. See docs/plugins.md, \"Unloading\".");
+                "(typically a static cache such as System.Text.Json's default options); its memory stays in use until the process ends. See docs/plugins.md, \"Unloading\".");
         }
 
         return 0;
