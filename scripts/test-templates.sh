@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and tests a project generated from each Acr template (acr-detector, acr-backend), offline, then checks that
 # the built acr host loads each generated plugin. Packages come only from a local feed: artifacts/packages
-# (Acr.Abstractions and Acr.Templates, packed here) for Acr.*, and the machine's NuGet cache (as a folder source) for
+# (Acr.Abstractions, Acr.Testing and Acr.Templates, packed here) for Acr.*, and the machine's NuGet cache (as a folder source) for
 # everything else; restores go to a fresh package folder, so a stale Acr.Abstractions in the cache cannot be used.
 # Run from anywhere after 'dotnet build' of the host (.ci/run: after the test command). Exit 0 only if all passed.
 set -euo pipefail
@@ -30,8 +30,9 @@ step() {
   return $rc
 }
 
-echo "test-templates: packing Acr.Abstractions and Acr.Templates $version into artifacts/packages"
+echo "test-templates: packing Acr.Abstractions, Acr.Testing and Acr.Templates $version into artifacts/packages"
 step dotnet pack Acr.Abstractions/Acr.Abstractions.csproj -c Release --nologo -v quiet
+step dotnet pack tests/Acr.Testing/Acr.Testing.csproj -c Release --nologo -v quiet
 step dotnet pack templates/Acr.Templates/Acr.Templates.csproj -c Release --nologo -v quiet
 
 # Offline: no remote source at all; Acr.* only from the feed, the rest only from the cache folder.

@@ -1,46 +1,30 @@
-using Acr.Autograd;
 using Acr.Compute;
 using Acr.Plugins;
+using Acr.Testing;
 using MyBackend;
 
 namespace MyBackend.Tests;
 
 /// <summary>
-/// The backend the way Acr tests its own: every op of the contract against the scalar reference on the op's own
-/// samples, every differentiable op's gradient against central finite differences, and the provider's rules.
+/// Acr's own conformance suite (Acr.Testing), as the built-in backends run it: every op of the contract against its
+/// scalar reference on the op's own samples, memory and stream semantics, contract identities and argument rules.
+/// This backend has a kernel for relu only, so the others must run on the host, which the suite checks too.
 /// </summary>
+public sealed class MyBackendConformanceTests() : BackendConformanceSuite(() => new MyBackendBackend())
+{
+    protected override bool HasKernelForEveryOp => false;
+}
+
+/// <summary>Acr's finite-difference gradient checks of every differentiable op, on this backend.</summary>
+public sealed class MyBackendGradientTests() : GradientCheckSuite(() => new MyBackendBackend());
+
+/// <summary>What is particular to this backend: which ops have its kernel, and the provider's rules.</summary>
 public sealed class MyBackendTests : IDisposable
 {
     private static readonly IReadOnlyList<ComputeOp> ContractOps = ComputeOp.Discover(typeof(ComputeOp).Assembly);
-    private static readonly IReadOnlyList<GradientRule> ContractRules = GradientRule.Discover(typeof(GradientRule).Assembly);
     private readonly MyBackendBackend _backend = new();
 
-    public static TheoryData<string> OpNames() => [.. ContractOps.Select(o => o.Name)];
-
-    public static TheoryData<string> RuleNames() => [.. ContractRules.Select(r => r.Name)];
-
     public void Dispose() => _backend.Dispose();
-
-    [Theory]
-    [MemberData(nameof(OpNames))]
-    public void Op_matches_the_scalar_reference_on_every_sample(string op)
-    {
-        var report = ContractOps.Single(o => o.Name == op).CheckConformance(_backend);
-        Assert.True(report.Passed, $"{op} on {_backend.Name}: {report.Samples} samples; {string.Join("; ", report.Failures)}");
-    }
-
-    [Theory]
-    [MemberData(nameof(RuleNames))]
-    public void Analytic_gradient_matches_finite_differences(string rule)
-    {
-        var checks = ContractRules.Single(r => r.Name == rule).GradientChecks().ToArray();
-        Assert.NotEmpty(checks);
-        foreach (var check in checks)
-        {
-            var result = GradientChecker.Run(_backend, check);
-            Assert.True(result.Passed, $"{rule} [{check.Name}]: gradient mismatch at {result.Where} (excess {result.Excess:G3})");
-        }
-    }
 
     [Fact]
     public void Relu_runs_this_backends_kernel_and_the_other_ops_the_reference()
