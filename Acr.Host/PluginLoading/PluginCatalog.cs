@@ -11,9 +11,9 @@ namespace Acr.Host.PluginLoading;
 /// <summary>
 /// Discovers plugin folders, loads each with its own unloadable McMaster.NETCore.Plugins
 /// <see cref="PluginLoader"/> (the contract assembly <c>Acr.Abstractions</c> shared with the host, everything
-/// else the plugin's deps.json lists private to it), and registers what it provides. A plugin that fails — missing dependency, not a .NET assembly, no or an
-/// incompatible API version, <c>Register</c> throwing, a name another plugin already registered — is
-/// recorded with its reason and the others still load.
+/// else the plugin's deps.json lists private to it), and registers what it provides. A plugin that fails —
+/// missing dependency, not a .NET assembly, no or an incompatible API version, <c>Register</c> throwing, a name
+/// another plugin already registered — is recorded with its reason and the others still load.
 /// </summary>
 public sealed class PluginCatalog
 {
