@@ -1,16 +1,19 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Runtime.Loader;
 using System.Text.Json;
 using Acr.Host.Composition;
 using Acr.Plugins;
+using McMaster.NETCore.Plugins;
 
 namespace Acr.Host.PluginLoading;
 
 /// <summary>
-/// Discovers plugin folders, loads each into its own collectible <see cref="PluginLoadContext"/>, and
-/// registers what it provides. A plugin that fails — missing dependency, not a .NET assembly, no or an
-/// incompatible API version, <c>Register</c> throwing, a name another plugin already registered — is
-/// recorded with its reason and the others still load.
+/// Discovers plugin folders, loads each with its own unloadable McMaster.NETCore.Plugins
+/// <see cref="PluginLoader"/> (the contract assembly <c>Acr.Abstractions</c> shared with the host, everything
+/// else the plugin's deps.json lists private to it), and registers what it provides. A plugin that fails —
+/// missing dependency, not a .NET assembly, no or an incompatible API version, <c>Register</c> throwing, a name
+/// another plugin already registered — is recorded with its reason and the others still load.
 /// </summary>
 public sealed class PluginCatalog
 {
@@ -18,12 +21,29 @@ public sealed class PluginCatalog
     public const string PathVariable = "ACR_PLUGIN_PATH";
 
     private readonly List<PluginDescriptor> _plugins = [];
-    private readonly List<PluginLoadContext> _contexts = [];
+    /// <summary>The contract: the one assembly whose types host and plugins must share.</summary>
+    private static readonly Type[] SharedTypes = [typeof(IAcrPlugin)];
 
-    private PluginCatalog(ComponentRegistry registry)
+    private static readonly string SharedAssemblyName = typeof(IAcrPlugin).Assembly.GetName().Name!;
+
+    private readonly List<LoadedPlugin> _loaded = [];
+    private readonly List<(string Name, WeakReference Context)> _unloading = [];
+
+    private readonly Version _hostApi;
+
+    private PluginCatalog(ComponentRegistry registry, Version hostApi)
     {
         Registry = registry;
+        _hostApi = hostApi;
     }
+
+    /// <summary>
+    /// The version of the <c>Acr.Abstractions</c> package this host carries (its informational version without
+    /// the source revision): the package a plugin author builds against.
+    /// </summary>
+    public static string ContractPackageVersion { get; } =
+        (typeof(IAcrPlugin).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? typeof(IAcrPlugin).Assembly.GetName().Version!.ToString(3)).Split('+')[0];
 
     /// <summary>The directories that were searched, in order.</summary>
     public IReadOnlyList<string> SearchedDirectories { get; private set; } = [];
@@ -62,10 +82,16 @@ public sealed class PluginCatalog
     /// </summary>
     /// <param name="directories">Where to look.</param>
     /// <param name="registry">Where to register; null for a new one.</param>
-    public static PluginCatalog Load(IEnumerable<string> directories, ComponentRegistry? registry = null)
+    public static PluginCatalog Load(IEnumerable<string> directories, ComponentRegistry? registry = null) =>
+        LoadForHost(directories, registry, PluginApi.Version);
+
+    /// <summary>As <see cref="Load(IEnumerable{string}, ComponentRegistry?)"/>, checking plugins against <paramref name="hostApi"/>
+    /// instead of this build's <see cref="PluginApi.Version"/> (tests of how a later host treats today's plugins).</summary>
+    internal static PluginCatalog LoadForHost(IEnumerable<string> directories, ComponentRegistry? registry, Version hostApi)
     {
         ArgumentNullException.ThrowIfNull(directories);
-        var catalog = new PluginCatalog(registry ?? new ComponentRegistry());
+        ArgumentNullException.ThrowIfNull(hostApi);
+        var catalog = new PluginCatalog(registry ?? new ComponentRegistry(), hostApi);
         var defaultDir = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "plugins"));
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var searched = directories.Select(Path.GetFullPath).ToArray();
@@ -99,17 +125,42 @@ public sealed class PluginCatalog
 
     /// <summary>
     /// Unloads every plugin's load context. Callers must drop their references to plugin objects first
-    /// (the registry is cleared); the contexts are collected by a later garbage collection.
+    /// (the registry is cleared); the contexts are collected by a later garbage collection
+    /// (<see cref="WaitForUnload"/> forces and checks that).
     /// </summary>
     public void Unload()
     {
         Registry.Clear();
-        foreach (var context in _contexts)
+        foreach (var plugin in _loaded)
         {
-            context.Unload();
+            _unloading.Add((plugin.Name, new WeakReference(plugin.Context)));
+            plugin.Loader.Dispose();
         }
 
-        _contexts.Clear();
+        _loaded.Clear();
+    }
+
+    /// <summary>
+    /// Unloads (see <see cref="Unload"/>) and runs up to <paramref name="maxCollections"/> garbage collections
+    /// until every unloaded plugin's load context is gone; returns the plugins whose context is still alive,
+    /// because something outside the plugin still references one of its types or objects (for example a
+    /// static cache of System.Text.Json: see docs/plugins.md). Empty when all unloaded.
+    /// </summary>
+    /// <param name="maxCollections">At most this many full collections (each waits for finalizers); 1 to 100.</param>
+    public IReadOnlyList<string> WaitForUnload(int maxCollections = 10)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxCollections, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxCollections, 100);
+        Unload();
+        for (var i = 0; i < maxCollections && _unloading.Any(u => u.Context.IsAlive); i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        var alive = _unloading.Where(u => u.Context.IsAlive).Select(u => u.Name).ToArray();
+        _unloading.RemoveAll(u => !u.Context.IsAlive);
+        return alive;
     }
 
     /// <summary>
@@ -117,7 +168,7 @@ public sealed class PluginCatalog
     /// unloading frees them (a plugin's assemblies stay alive until its context is unloaded).
     /// </summary>
     public IReadOnlyList<WeakReference> LoadContextReferences() =>
-        _contexts.SelectMany(c => c.Assemblies.Select(a => new WeakReference(a)).Prepend(new WeakReference(c))).ToArray();
+        _loaded.SelectMany(p => p.Context.Assemblies.Select(a => new WeakReference(a)).Prepend(new WeakReference(p.Context))).ToArray();
 
     private void LoadFolder(string folder)
     {
@@ -165,14 +216,13 @@ public sealed class PluginCatalog
         var apiText = info.ApiMajor is { } ma ? $"{ma}.{info.ApiMinor}" : null;
         if (info.ApiMajor is null)
         {
-            _plugins.Add(Failed(folder, info.AssemblyName, $"'{Path.GetFileName(mainPath)}' declares no plugin API version; add [assembly: Acr.Plugins.AcrPluginApi(PluginApi.Major, PluginApi.Minor)] and build it against Acr.Abstractions", info));
+            _plugins.Add(Failed(folder, info.AssemblyName, $"'{Path.GetFileName(mainPath)}' declares no plugin API version; add [assembly: Acr.Plugins.AcrPluginApi(PluginApi.Major, PluginApi.Minor)] and build it against the Acr.Abstractions package {ContractPackageVersion}", info));
             return;
         }
 
-        if (!PluginApi.IsCompatible(info.ApiMajor.Value, info.ApiMinor!.Value))
+        if (IncompatibilityOf(info.ApiMajor.Value, info.ApiMinor!.Value, _hostApi) is { } why)
         {
-            _plugins.Add(Failed(folder, info.AssemblyName,
-                $"built against plugin API {apiText}, but this host provides {PluginApi.Version}; rebuild the plugin against Acr.Abstractions {PluginApi.Version} (a plugin loads when its major equals the host's and its minor is not newer)", info));
+            _plugins.Add(Failed(folder, info.AssemblyName, why, info));
             return;
         }
 
@@ -189,11 +239,13 @@ public sealed class PluginCatalog
     [MethodImpl(MethodImplOptions.NoInlining)] // keeps plugin objects out of the caller's frame so unloading can collect them
     private void LoadAndRegister(string folder, string mainPath, PluginAssemblyInfo info, string apiText)
     {
-        var context = new PluginLoadContext(mainPath);
+        // McMaster's loader: a collectible context resolving the plugin's deps.json (managed and native)
+        // from its folder, with the contract's assembly (and what it references) taken from the host.
+        var loader = PluginLoader.CreateFromAssemblyFile(mainPath, isUnloadable: true, sharedTypes: SharedTypes);
         var staging = new StagingRegistry();
         try
         {
-            var assembly = context.LoadFromAssemblyPath(mainPath);
+            var assembly = loader.LoadDefaultAssembly();
             Type[] types;
             try
             {
@@ -237,7 +289,7 @@ public sealed class PluginCatalog
             Registry.CurrentOwner = $"plugin '{info.AssemblyName}'";
             staging.CommitTo(Registry);
             Registry.CurrentOwner = "host";
-            _contexts.Add(context);
+            _loaded.Add(new LoadedPlugin(info.AssemblyName, loader, AssemblyLoadContext.GetLoadContext(assembly)!));
             _plugins.Add(new PluginDescriptor(info.AssemblyName, info.Version.ToString(), apiText, folder,
                 staging.Detectors.Select(d => d.Name).ToArray(), staging.Backends.Select(b => b.Name).ToArray(), null)
             {
@@ -247,9 +299,27 @@ public sealed class PluginCatalog
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             Registry.CurrentOwner = "host";
-            context.Unload();
+            loader.Dispose();
             _plugins.Add(Failed(folder, info.AssemblyName, e is PluginLoadException ? e.Message : $"{e.GetType().Name}: {FirstMessage(e)}", info));
         }
+    }
+
+    /// <summary>
+    /// Null when a plugin built against plugin API <paramref name="major"/>.<paramref name="minor"/> runs on a host
+    /// providing <paramref name="host"/> (same major, minor not newer); otherwise why not and which version to use.
+    /// </summary>
+    internal static string? IncompatibilityOf(int major, int minor, Version host)
+    {
+        var use = $"build the plugin against the Acr.Abstractions package {ContractPackageVersion} (plugin API {host.Major}.{host.Minor}), the one this acr provides";
+        var built = $"built against plugin API {major}.{minor}, but this host provides {host.Major}.{host.Minor}";
+        if (major == host.Major && minor <= host.Minor)
+        {
+            return null;
+        }
+
+        return major > host.Major || (major == host.Major && minor > host.Minor)
+            ? $"{built}, which is older: {use}, or run it with an acr whose plugin API is {major}.{minor} or a later {major}.x"
+            : $"{built}, an older major whose contract this host no longer has: {use}";
     }
 
     private static string? FindMainAssembly(string folder)
@@ -302,7 +372,7 @@ public sealed class PluginCatalog
                     foreach (var asset in runtime.EnumerateObject())
                     {
                         var file = Path.GetFileName(asset.Name);
-                        if (PluginLoadContext.IsShared(new AssemblyName(Path.GetFileNameWithoutExtension(file))))
+                        if (string.Equals(Path.GetFileNameWithoutExtension(file), SharedAssemblyName, StringComparison.OrdinalIgnoreCase))
                         {
                             continue;
                         }
@@ -333,6 +403,9 @@ public sealed class PluginCatalog
         ReflectionTypeLoadException r when r.LoaderExceptions.FirstOrDefault(x => x is not null) is { } first => first.Message,
         _ => e.Message,
     };
+
+    /// <summary>A loaded plugin: its name, the loader that owns its load context, and that context.</summary>
+    private sealed record LoadedPlugin(string Name, PluginLoader Loader, AssemblyLoadContext Context);
 
     /// <summary>Collects what a plugin registers so it can be committed all at once, or not at all.</summary>
     private sealed class StagingRegistry : IPluginRegistry

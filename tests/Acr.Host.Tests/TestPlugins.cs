@@ -12,6 +12,9 @@ internal static class TestPlugins
         ["ThrowingPlugin"] = "Acr.TestPlugins.Throwing",
         ["DuplicatePlugin"] = "Acr.TestPlugins.Duplicate",
         ["FutureApiPlugin"] = "Acr.TestPlugins.FutureApi",
+        ["FutureMinorPlugin"] = "Acr.TestPlugins.FutureMinor",
+        ["JsonRootedPlugin"] = "Acr.TestPlugins.JsonRooted",
+        ["JsonSourceGenPlugin"] = "Acr.TestPlugins.JsonSourceGen",
     };
 
     /// <summary>The folder beside the test assembly that holds the built-in plugins.</summary>

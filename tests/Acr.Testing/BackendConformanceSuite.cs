@@ -42,6 +42,7 @@ public abstract class BackendConformanceSuite : IDisposable
     /// <summary>The contract op named <paramref name="name"/>.</summary>
     public static ComputeOp ContractOp(string name) => ComputeOp.Discover(typeof(ComputeOp).Assembly).Single(o => o.Name == name);
 
+    /// <summary>Disposes the backend under test (and what the suite allocated).</summary>
     public void Dispose()
     {
         foreach (var t in _owned)
@@ -55,6 +56,8 @@ public abstract class BackendConformanceSuite : IDisposable
 
     // ------------------------------------------------------------------ every op against the reference
 
+    /// <summary>Checks: Op matches the scalar reference on every sample.</summary>
+    /// <param name="op">The op's name (one case per op of the contract).</param>
     [Theory]
     [MemberData(nameof(ContractOps))]
     public void Op_matches_the_scalar_reference_on_every_sample(string op)
@@ -64,6 +67,8 @@ public abstract class BackendConformanceSuite : IDisposable
         Assert.True(report.Passed, $"{op} on {report.Backend}: {string.Join(Environment.NewLine, report.Failures)}");
     }
 
+    /// <summary>Checks: Op has a kernel or runs on the host as the backend declares.</summary>
+    /// <param name="op">The op's name (one case per op of the contract).</param>
     [Theory]
     [MemberData(nameof(ContractOps))]
     public void Op_has_a_kernel_or_runs_on_the_host_as_the_backend_declares(string op)
@@ -81,6 +86,9 @@ public abstract class BackendConformanceSuite : IDisposable
 
     // ------------------------------------------------------------------ helpers
 
+    /// <summary>Keeps <paramref name="disposable"/> to dispose with the suite, and returns it.</summary>
+    /// <typeparam name="T">Its type.</typeparam>
+    /// <param name="disposable">A tensor, segments or anything else the test allocated.</param>
     protected T Own<T>(T disposable)
         where T : IDisposable
     {
@@ -88,10 +96,17 @@ public abstract class BackendConformanceSuite : IDisposable
         return disposable;
     }
 
+    /// <summary>A tensor of the backend under test holding <paramref name="values"/>, disposed with the suite.</summary>
+    /// <param name="shape">Its shape.</param>
+    /// <param name="values">Its elements, row-major.</param>
     protected Tensor Mine(TensorShape shape, float[] values) => Own(TestData.Tensor(Backend, shape, values));
 
+    /// <summary>An uninitialised tensor of the backend under test, disposed with the suite.</summary>
+    /// <param name="shape">Its dimensions.</param>
     protected Tensor Mine(params int[] shape) => Own(Backend.Allocate(new TensorShape(shape)));
 
+    /// <summary>Batch segments of the backend under test, disposed with the suite.</summary>
+    /// <param name="lengths">The length of each segment, in rows.</param>
     protected BatchSegments Segments(params int[] lengths) => Own(BatchSegments.Create(Backend, lengths));
 
     private static float[] Filled(int n, float value) => Enumerable.Repeat(value, n).ToArray();
@@ -102,6 +117,7 @@ public abstract class BackendConformanceSuite : IDisposable
 
     // ------------------------------------------------------------------ memory and stream semantics
 
+    /// <summary>Checks: Allocate gives the requested shape and type and Fill writes every element.</summary>
     [Fact]
     public void Allocate_gives_the_requested_shape_and_type_and_Fill_writes_every_element()
     {
@@ -120,6 +136,7 @@ public abstract class BackendConformanceSuite : IDisposable
         }
     }
 
+    /// <summary>Checks: Upload download fill and copy round trip.</summary>
     [Fact]
     public void Upload_download_fill_and_copy_round_trip()
     {
@@ -142,6 +159,7 @@ public abstract class BackendConformanceSuite : IDisposable
         Assert.Equal(m.ToArray(), flat.ToArray());
     }
 
+    /// <summary>Checks: Int32 tensors round trip and copy.</summary>
     [Fact]
     public void Int32_tensors_round_trip_and_copy()
     {
@@ -158,6 +176,7 @@ public abstract class BackendConformanceSuite : IDisposable
         Assert.Throws<ArgumentException>(() => Backend.Relu(t, Mine(values.Length)));
     }
 
+    /// <summary>Checks: Range copy moves exactly the range and refuses overlaps and out of bounds.</summary>
     [Fact]
     public void Range_copy_moves_exactly_the_range_and_refuses_overlaps_and_out_of_bounds()
     {
@@ -173,6 +192,7 @@ public abstract class BackendConformanceSuite : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => Backend.Copy(source, -1, destination, 0, 1));
     }
 
+    /// <summary>Checks: Upload consumes its source before returning.</summary>
     [Fact]
     public void Upload_consumes_its_source_before_returning()
     {
@@ -188,6 +208,7 @@ public abstract class BackendConformanceSuite : IDisposable
         Assert.Equal(expected, t.ToArray());
     }
 
+    /// <summary>Checks: A tensor disposed after queuing work on it still feeds that work.</summary>
     [Fact]
     public void A_tensor_disposed_after_queuing_work_on_it_still_feeds_that_work()
     {
@@ -204,6 +225,7 @@ public abstract class BackendConformanceSuite : IDisposable
         Assert.Throws<ObjectDisposedException>(() => Backend.Relu(x, y));
     }
 
+    /// <summary>Checks: Disposed segments are refused and segments of another backend too.</summary>
     [Fact]
     public void Disposed_segments_are_refused_and_segments_of_another_backend_too()
     {
@@ -223,6 +245,7 @@ public abstract class BackendConformanceSuite : IDisposable
 
     // ------------------------------------------------------------------ contract identities
 
+    /// <summary>Checks: Linear is bit identical to gemm then add row vector.</summary>
     [Fact]
     public void Linear_is_bit_identical_to_gemm_then_add_row_vector()
     {
@@ -240,6 +263,7 @@ public abstract class BackendConformanceSuite : IDisposable
         }
     }
 
+    /// <summary>Checks: BatchNorm with relu equals the unfused ops bit for bit.</summary>
     [Fact]
     public void BatchNorm_with_relu_equals_the_unfused_ops_bit_for_bit()
     {
@@ -279,6 +303,7 @@ public abstract class BackendConformanceSuite : IDisposable
         }
     }
 
+    /// <summary>Checks: BatchNorm running statistics follow successive updates.</summary>
     [Fact]
     public void BatchNorm_running_statistics_follow_successive_updates()
     {
@@ -314,6 +339,7 @@ public abstract class BackendConformanceSuite : IDisposable
         TestData.AssertClose(expected[1], actual[1], 1e-5, "running variance");
     }
 
+    /// <summary>Checks: BatchNormForward with no channels writes nothing and does not throw.</summary>
     [Fact]
     public void BatchNormForward_with_no_channels_writes_nothing_and_does_not_throw()
     {
@@ -323,6 +349,7 @@ public abstract class BackendConformanceSuite : IDisposable
         }
     }
 
+    /// <summary>Checks: AcrObjective of finite terms is finite.</summary>
     [Fact]
     public void AcrObjective_of_finite_terms_is_finite()
     {
@@ -335,6 +362,7 @@ public abstract class BackendConformanceSuite : IDisposable
         Assert.Equal((334 * 2 + 666) / 1000.0, loss.ToArray()[0], 5);
     }
 
+    /// <summary>Checks: AdamUpdate matches reference over several steps.</summary>
     [Fact]
     public void AdamUpdate_matches_reference_over_several_steps()
     {
@@ -366,6 +394,7 @@ public abstract class BackendConformanceSuite : IDisposable
 
     // ------------------------------------------------------------------ argument rules
 
+    /// <summary>Checks: Shape mismatches throw ArgumentException.</summary>
     [Fact]
     public void Shape_mismatches_throw_ArgumentException()
     {
@@ -402,6 +431,7 @@ public abstract class BackendConformanceSuite : IDisposable
         Assert.Throws<ArgumentException>(() => Backend.BatchNormInference(m34, v4, v4, v4, v3, 1e-5f, Mine(3, 4)));
     }
 
+    /// <summary>Checks: Linear shape mismatches throw ArgumentException.</summary>
     [Fact]
     public void Linear_shape_mismatches_throw_ArgumentException()
     {
@@ -413,6 +443,7 @@ public abstract class BackendConformanceSuite : IDisposable
         Assert.Contains("the input has 3 features per row", e.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>Checks: BatchNorm shape mismatches throw ArgumentException.</summary>
     [Fact]
     public void BatchNorm_shape_mismatches_throw_ArgumentException()
     {
@@ -435,6 +466,7 @@ public abstract class BackendConformanceSuite : IDisposable
         Assert.Contains("activation", e.Message, StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>Checks: BatchNormForward with a one row segment throws mentioning the batch size.</summary>
     [Fact]
     public void BatchNormForward_with_a_one_row_segment_throws_mentioning_the_batch_size()
     {
@@ -449,6 +481,7 @@ public abstract class BackendConformanceSuite : IDisposable
         Assert.Contains("batch size", e.Message, StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>Checks: Tensors of another backend or disposed ones are rejected with their names.</summary>
     [Fact]
     public void Tensors_of_another_backend_or_disposed_ones_are_rejected_with_their_names()
     {

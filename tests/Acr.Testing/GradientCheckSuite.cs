@@ -34,6 +34,7 @@ public abstract class GradientCheckSuite : IDisposable
         return data;
     }
 
+    /// <summary>Disposes the backend under test (and what the suite allocated).</summary>
     public void Dispose()
     {
         Backend.Dispose();
@@ -53,11 +54,14 @@ public abstract class GradientCheckSuite : IDisposable
         }
     }
 
+    /// <summary>Checks: Analytic gradient matches finite differences.</summary>
+    /// <param name="rule">The gradient rule's name (one case per rule of the contract).</param>
     [Theory]
     [MemberData(nameof(ContractRules))]
     public void Analytic_gradient_matches_finite_differences(string rule) =>
         AssertPasses(GradientRule.Discover(typeof(GradientRule).Assembly).Single(r => r.Name == rule), Backend);
 
+    /// <summary>Checks: Composite two layer network with segments.</summary>
     [Fact]
     public void Composite_two_layer_network_with_segments()
     {
@@ -77,6 +81,7 @@ public abstract class GradientCheckSuite : IDisposable
         Assert.True(result.Passed, $"gradient mismatch at {result.Where} (excess {result.Excess:G3})");
     }
 
+    /// <summary>Checks: The checker catches a wrong gradient.</summary>
     [Fact]
     public void The_checker_catches_a_wrong_gradient()
     {
