@@ -26,7 +26,7 @@ step() {
   local t0 rc=0
   t0=$(date +%s.%N)
   "$@" || rc=$?
-  printf '  %-70s %6.1f s%s\n' "$*" "$(echo "$(date +%s.%N) - $t0" | bc)" "$([ $rc -eq 0 ] || echo "  (exit $rc)")" | sed "s|$work|\$work|g; s|$root|.|g"
+  printf '  %-70s %6.1f s%s\n' "$*" "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')" "$([ $rc -eq 0 ] || echo "  (exit $rc)")" | sed "s|$work|\$work|g; s|$root|.|g"
   return $rc
 }
 
