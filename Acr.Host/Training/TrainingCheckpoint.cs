@@ -62,7 +62,9 @@ public static class TrainingCheckpoint
     public const int MaxRows = 1 << 24;
 
     private const string RunPrefix = "run.";
-    private const string DataDigestKey = RunPrefix + "data";
+
+    /// <summary>The fingerprint field holding the SHA-256 of the data.</summary>
+    internal const string DataDigestKey = RunPrefix + "data";
 
     /// <summary>
     /// The fingerprint of a run: the arguments that determine its model, as the options that set them, and a SHA-256 of
@@ -216,7 +218,7 @@ public static class TrainingCheckpoint
             throw new ModelFormatException($"'{path}' is a checkpoint of format version {meta["version"]}; this Acr {ModelStore.AcrVersion} reads version {FormatVersion}. Finish the run with the Acr that started it, or start afresh.");
         }
 
-        CheckFingerprint(path, meta, fingerprint);
+        CheckFingerprint(path, meta, fingerprint, "delete the checkpoint to start afresh");
         var iterations = int.Parse(fingerprint[RunPrefix + "--iterations"], CultureInfo.InvariantCulture);
         var iteration = Integer(meta, "iteration", path, 1, iterations - 1);
         every = Integer(meta, "checkpoint-every", path, 0, MetaTrainingOptions.MaxIterations);
@@ -320,7 +322,11 @@ public static class TrainingCheckpoint
         }
     }
 
-    private static void CheckFingerprint(string path, IReadOnlyDictionary<string, string> meta, IReadOnlyDictionary<string, string> fingerprint)
+    /// <summary>
+    /// Refuses a saved file (<paramref name="path"/>, its <paramref name="meta"/>) whose run fingerprint differs from
+    /// <paramref name="fingerprint"/>, naming every argument that differs; <paramref name="fresh"/> says how to start afresh.
+    /// </summary>
+    internal static void CheckFingerprint(string path, IReadOnlyDictionary<string, string> meta, IReadOnlyDictionary<string, string> fingerprint, string fresh)
     {
         var differences = new List<string>();
         foreach (var (key, now) in fingerprint)
@@ -333,7 +339,7 @@ public static class TrainingCheckpoint
             else if (then != now)
             {
                 differences.Add(key == DataDigestKey
-                    ? "the training data differ (another file or contents, --label/--group, or --train-classes)"
+                    ? "the data differ (another file, other contents, or another --label/--group/--train-classes)"
                     : $"{name} is {Show(now)} here but {Show(then)} in the checkpoint");
             }
         }
@@ -342,7 +348,7 @@ public static class TrainingCheckpoint
         differences.AddRange(unknown.Select(k => $"{k[RunPrefix.Length..]} is recorded in the checkpoint but not part of this run"));
         if (differences.Count > 0)
         {
-            throw new AcrUsageException($"--resume: the checkpoint '{path}' belongs to a different run: {string.Join("; ", differences)}. Resume with the arguments and data that started it, or delete the checkpoint to start afresh.");
+            throw new AcrUsageException($"--resume: '{path}' belongs to a different run: {string.Join("; ", differences)}. Resume with the arguments and data that started it, or {fresh}.");
         }
 
         static string Show(string value) => value.Length == 0 ? "(none)" : $"'{value}'";
