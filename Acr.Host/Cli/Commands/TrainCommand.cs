@@ -105,6 +105,11 @@ internal sealed class TrainCommand : CliCommand
 
         var path = explicitPath ?? TrainingCheckpointOptions.DefaultPath(modelPath);
         OutputPaths.CheckFile(path, ("--data", parse.GetValue(_data.Data)!), ("--out", modelPath));
+        if (resume && !File.Exists(path))
+        {
+            throw new AcrUsageException($"--resume: there is no checkpoint at '{path}' (a run writes one with --checkpoint-every N; pass --checkpoint if it wrote it elsewhere); run without --resume to start afresh.");
+        }
+
         if (!resume && File.Exists(path))
         {
             throw new AcrUsageException($"'{path}' holds the checkpoint of an interrupted run; pass --resume to continue it, or delete it to start afresh.");
