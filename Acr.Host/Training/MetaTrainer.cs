@@ -113,16 +113,17 @@ public sealed class MetaTrainer
                 Save(it + 1);
             }
 
-            progress?.Invoke(new TrainingProgress(it + 1, options.Iterations, read > 0 ? losses[read - 1] : double.NaN, read, clock.Elapsed));
+            progress?.Invoke(new TrainingProgress(it + 1, options.Iterations, read > 0 ? losses[read - 1] : double.NaN, read, clock.Elapsed, start));
         }
 
         return losses;
 
         void Save(int iteration)
         {
+            var writing = Stopwatch.StartNew();
             TrainingCheckpoint.Write(checkpoint!.Path, session, iteration, every, losses.AsSpan(0, iteration), fingerprint!);
             savedAt = iteration;
-            checkpoint.Written?.Invoke(iteration);
+            checkpoint.Written?.Invoke(iteration, writing.Elapsed);
         }
     }
 

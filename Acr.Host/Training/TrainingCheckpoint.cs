@@ -20,8 +20,8 @@ public sealed record TrainingCheckpointOptions
     /// <summary>Continue from the checkpoint at <see cref="Path"/> instead of starting afresh.</summary>
     public bool Resume { get; init; }
 
-    /// <summary>Called with the 1-based iteration after each checkpoint has been written (e.g. to tell the user), or null.</summary>
-    public Action<int>? Written { get; init; }
+    /// <summary>Called after each checkpoint has been written with the iterations it holds and how long writing it took (downloading the state included), or null.</summary>
+    public Action<int, TimeSpan>? Written { get; init; }
 
     /// <summary>Called with the iterations the checkpoint had completed when a run resumes from it, or null.</summary>
     public Action<int>? Resumed { get; init; }

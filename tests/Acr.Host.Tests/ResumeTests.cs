@@ -38,7 +38,7 @@ public sealed class ResumeTests : IDisposable
         {
             Path = checkpoint,
             Every = every,
-            Written = it =>
+            Written = (it, _) =>
             {
                 if (stopAfterCheckpoint(it))
                 {

@@ -27,6 +27,8 @@ internal sealed class TrainCommand : CliCommand
     private readonly DataOptionSet _data = new(labelRequired: false);
     private readonly TrainingOptionSet _training = new();
     private readonly BackendOptionSet _backend = new();
+    private int _checkpoints;
+    private TimeSpan _checkpointTime;
 
     public TrainCommand(CliContext context)
         : base(context, "train", "Meta-train a detector on the distributions (classes of --label, or groups of --group) of a CSV file and save the model.")
@@ -70,7 +72,13 @@ internal sealed class TrainCommand : CliCommand
         model.Save(path);
         if (checkpoint is not null)
         {
+            var size = File.Exists(checkpoint.Path) ? new FileInfo(checkpoint.Path).Length : 0;
             TrainingCheckpoint.Delete(checkpoint.Path);
+            if (_checkpoints > 0 && !parse.GetValue(_quiet))
+            {
+                Context.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"checkpoints: {_checkpoints} written to {checkpoint.Path} ({size / 1024.0:F0} KiB, {_checkpointTime.TotalMilliseconds / _checkpoints:F1} ms each); deleted now that the model is saved"));
+            }
         }
 
         Context.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -121,6 +129,11 @@ internal sealed class TrainCommand : CliCommand
             Path = path,
             Every = every,
             Resume = resume,
+            Written = (_, took) =>
+            {
+                _checkpoints++;
+                _checkpointTime += took;
+            },
             Resumed = iteration =>
             {
                 if (!quiet)
