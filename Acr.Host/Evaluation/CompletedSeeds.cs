@@ -69,7 +69,9 @@ internal sealed class CompletedSeeds
     public string PathOf(int index) => Path.Combine(_directory, string.Create(CultureInfo.InvariantCulture, $"seed-{index}.safetensors"));
 
     /// <summary>Loads seed <paramref name="index"/> when a resumed run has it; null when it must be run.</summary>
-    public (SeedResult Result, List<ScoreRow> Scores, DetectorModel? Model)? TryLoad(int index)
+    /// <param name="index">The 0-based seed index.</param>
+    /// <param name="seed">The seed it runs with.</param>
+    public (SeedResult Result, List<ScoreRow> Scores, DetectorModel? Model)? TryLoad(int index, ulong seed)
     {
         var path = PathOf(index);
         if (!_resume || !File.Exists(path))
@@ -92,6 +94,11 @@ internal sealed class CompletedSeeds
         catch (Exception e) when (e is JsonException or KeyNotFoundException or NotSupportedException)
         {
             throw Corrupt(path, $"its seed result is missing or not valid JSON ({e.Message})");
+        }
+
+        if (result.Seed != seed)
+        {
+            throw Corrupt(path, $"it holds the result of seed {result.Seed}, not of seed {seed}");
         }
 
         if (result.ByContamination is null || result.ByContamination.Count != _contaminations.Count)

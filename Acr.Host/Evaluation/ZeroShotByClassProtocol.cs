@@ -203,7 +203,7 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
             for (var s = 0; s < options.Seeds; s++)
             {
                 var seed = options.BaseSeed + (ulong)s;
-                if (completed?.TryLoad(s) is { } done)
+                if (completed?.TryLoad(s, seed) is { } done)
                 {
                     seeds.Add(done.Result);
                     scoreRows.AddRange(done.Scores);
