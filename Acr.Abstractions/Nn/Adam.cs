@@ -52,6 +52,54 @@ public sealed class Adam : IDisposable
     /// <summary>Number of <see cref="Step"/> calls.</summary>
     public int StepCount { get; private set; }
 
+    /// <summary>
+    /// The first-moment estimates m, one per parameter in the order the optimizer was given them, on <see cref="Backend"/>.
+    /// Read them (and <see cref="SecondMoments"/>, <see cref="ParameterSteps"/>, <see cref="StepCount"/>) to checkpoint the
+    /// optimizer; upload saved values into them and call <see cref="RestoreSteps"/> to resume it.
+    /// </summary>
+    public IReadOnlyList<Tensor> FirstMoments => _m;
+
+    /// <summary>The second-moment estimates v, one per parameter (see <see cref="FirstMoments"/>).</summary>
+    public IReadOnlyList<Tensor> SecondMoments => _v;
+
+    /// <summary>How many updates each parameter has had (its bias-correction step; a step without a gradient skips it).</summary>
+    public IReadOnlyList<int> ParameterSteps => _steps;
+
+    /// <summary>
+    /// Restores the step counters of a checkpointed optimizer; with the moments uploaded into <see cref="FirstMoments"/>
+    /// and <see cref="SecondMoments"/>, the next <see cref="Step"/> is exactly the one the checkpointed optimizer would have taken.
+    /// </summary>
+    /// <param name="stepCount">The saved <see cref="StepCount"/>.</param>
+    /// <param name="parameterSteps">The saved <see cref="ParameterSteps"/>, one per parameter.</param>
+    /// <exception cref="ArgumentException">The counts are negative, there is not one per parameter, or a parameter has more updates than there were steps.</exception>
+    public void RestoreSteps(int stepCount, IReadOnlyList<int> parameterSteps)
+    {
+        ArgumentNullException.ThrowIfNull(parameterSteps);
+        if (stepCount < 0)
+        {
+            throw new ArgumentException($"The step count must be non-negative; got {stepCount}.", nameof(stepCount));
+        }
+
+        if (parameterSteps.Count != _steps.Length)
+        {
+            throw new ArgumentException($"The optimizer has {_steps.Length} parameters but {parameterSteps.Count} step counts were given.", nameof(parameterSteps));
+        }
+
+        for (var i = 0; i < _steps.Length; i++)
+        {
+            if (parameterSteps[i] < 0 || parameterSteps[i] > stepCount)
+            {
+                throw new ArgumentException($"Parameter {i} has {parameterSteps[i]} updates, outside [0, {stepCount}] for {stepCount} steps.", nameof(parameterSteps));
+            }
+        }
+
+        StepCount = stepCount;
+        for (var i = 0; i < _steps.Length; i++)
+        {
+            _steps[i] = parameterSteps[i];
+        }
+    }
+
     /// <summary>Applies one update with the parameters' current gradients, then clears them.</summary>
     public void Step()
     {

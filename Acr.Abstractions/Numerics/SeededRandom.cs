@@ -26,6 +26,39 @@ public sealed class SeededRandom
     /// <param name="stream">A fixed stream number per purpose.</param>
     public static SeededRandom ForStream(ulong seed, ulong stream) => new(seed ^ (0x9E3779B97F4A7C15UL * (stream + 1)));
 
+    /// <summary>
+    /// The generator's complete state: the four xoshiro256** words and the cached second normal deviate of
+    /// <see cref="NextNormal"/>, if any. A generator restored from it (<see cref="FromState"/>) continues with exactly the
+    /// numbers this one would give next — what a training checkpoint needs to resume bit for bit.
+    /// </summary>
+    public SeededRandomState State => new(_s0, _s1, _s2, _s3, _spareNormal);
+
+    /// <summary>A generator that continues from <paramref name="state"/> (see <see cref="State"/>).</summary>
+    /// <param name="state">A state read from <see cref="State"/>.</param>
+    /// <exception cref="ArgumentException">All four words are zero (xoshiro256** would return zeros forever), or the cached deviate is not finite.</exception>
+    public static SeededRandom FromState(SeededRandomState state)
+    {
+        if ((state.S0 | state.S1 | state.S2 | state.S3) == 0)
+        {
+            throw new ArgumentException("A xoshiro256** state of four zero words is invalid (the generator would return zeros forever); the saved state is corrupted.", nameof(state));
+        }
+
+        if (state.SpareNormal is { } spare && !double.IsFinite(spare))
+        {
+            throw new ArgumentException($"The cached normal deviate {spare} is not finite; the saved state is corrupted.", nameof(state));
+        }
+
+        var random = new SeededRandom(0)
+        {
+            _s0 = state.S0,
+            _s1 = state.S1,
+            _s2 = state.S2,
+            _s3 = state.S3,
+            _spareNormal = state.SpareNormal,
+        };
+        return random;
+    }
+
     /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
@@ -114,3 +147,11 @@ public sealed class SeededRandom
 
     private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
 }
+
+/// <summary>The complete state of a <see cref="SeededRandom"/> (see <see cref="SeededRandom.State"/>).</summary>
+/// <param name="S0">First xoshiro256** word.</param>
+/// <param name="S1">Second word.</param>
+/// <param name="S2">Third word.</param>
+/// <param name="S3">Fourth word.</param>
+/// <param name="SpareNormal">The second Box–Muller deviate cached by <see cref="SeededRandom.NextNormal"/>, or null when none is cached.</param>
+public readonly record struct SeededRandomState(ulong S0, ulong S1, ulong S2, ulong S3, double? SpareNormal);

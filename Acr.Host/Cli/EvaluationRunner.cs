@@ -7,20 +7,39 @@ namespace Acr.Host.Cli;
 internal static class EvaluationRunner
 {
     public static int Run(CliContext context, TabularDataset data, string detectorName, ZeroShotProtocolOptions options, ComputeBackend backend,
-        string outDir, bool quiet, string title, params (string Option, string Path)[] inputs)
+        string outDir, bool quiet, string title, params (string Option, string Path)[] inputs) =>
+        Run(context, data, detectorName, options, backend, outDir, quiet, title, null, inputs);
+
+    /// <summary>
+    /// As the other overload, keeping each completed seed in <c>OUT/resume</c> unless <paramref name="resume"/> is null
+    /// (see <see cref="CompletedSeeds"/>): true continues after the seeds an interrupted run completed there.
+    /// </summary>
+    public static int Run(CliContext context, TabularDataset data, string detectorName, ZeroShotProtocolOptions options, ComputeBackend backend,
+        string outDir, bool quiet, string title, bool? resume, params (string Option, string Path)[] inputs)
     {
         var detector = context.Registry.GetDetector(detectorName);
         OutputPaths.CheckDirectory(outDir, EvaluationOutputs.FileNames(options.Contaminations), inputs);
+        var keep = resume is { } r ? new EvaluationResume(Path.Combine(outDir, EvaluationResume.FolderName), r) : null;
+        if (keep is not null)
+        {
+            OutputPaths.CheckDirectory(keep.Directory, [], inputs);
+        }
+
         var protocol = new ZeroShotByClassProtocol(detector, backend);
         var display = new TrainingDisplay(context.Console, quiet);
         using var evaluation = display.Run(title, options.Seeds, options.Training.Iterations,
-            report => protocol.Run(data, options, report, context.Cancellation));
+            report => protocol.Run(data, options, keep, report, context.Cancellation));
         foreach (var warning in evaluation.Warnings)
         {
             context.Error.WriteLine($"warning: {warning}.");
         }
 
         var written = EvaluationOutputs.Write(outDir, evaluation, data, detector.Name, options, backend);
+        if (keep is not null)
+        {
+            CompletedSeeds.Delete(keep.Directory);
+        }
+
         if (!quiet)
         {
             PrintSummary(context.Console, evaluation, options, detector.Name);

@@ -164,6 +164,20 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
     /// <param name="progress">Training progress per seed (seed index, report), or null.</param>
     /// <param name="cancellationToken">Cancels between iterations.</param>
     public ZeroShotEvaluation Run(TabularDataset data, ZeroShotProtocolOptions options, Action<int, TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default) => Run(data, options, null, progress, cancellationToken);
+
+    /// <summary>
+    /// Runs the protocol, saving each seed into <paramref name="resume"/>'s folder as it completes and, when resuming,
+    /// loading the seeds an interrupted run of the same evaluation completed instead of running them again (the results
+    /// are those of an uninterrupted run). The caller deletes the folder once the outputs are written.
+    /// </summary>
+    /// <param name="data">Labelled data.</param>
+    /// <param name="options">Settings.</param>
+    /// <param name="resume">Where completed seeds are kept and whether to continue after them; null keeps none.</param>
+    /// <param name="progress">Training progress per seed (seed index, report), or null.</param>
+    /// <param name="cancellationToken">Cancels between iterations.</param>
+    /// <exception cref="AcrUsageException">The folder holds seeds of an interrupted run but <paramref name="resume"/> does not resume, or it resumes and there are none, or they belong to another evaluation.</exception>
+    public ZeroShotEvaluation Run(TabularDataset data, ZeroShotProtocolOptions options, EvaluationResume? resume, Action<int, TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -179,6 +193,7 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
         var standardizer = Standardizer.Fit(data.Features, data.Columns, split.AllTrainRows());
         var x = standardizer.Transform(data.Features);
         var d = data.Columns;
+        var completed = resume is null ? null : new CompletedSeeds(resume, _detector, options, _backend, data, split);
 
         var seeds = new List<SeedResult>();
         var scoreRows = new List<ScoreRow>();
@@ -188,6 +203,15 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
             for (var s = 0; s < options.Seeds; s++)
             {
                 var seed = options.BaseSeed + (ulong)s;
+                if (completed?.TryLoad(s, seed) is { } done)
+                {
+                    seeds.Add(done.Result);
+                    scoreRows.AddRange(done.Scores);
+                    firstModel ??= done.Model;
+                    continue;
+                }
+
+                var firstScore = scoreRows.Count;
                 var clock = Stopwatch.StartNew();
                 var model = ModelTrainer.TrainModel(_detector, options.DetectorOptions, seed, x, d, split.TrainRowsByClass, options.Training, _backend,
                     p => progress?.Invoke(s, p), cancellationToken, out var losses);
@@ -195,7 +219,9 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
                 {
                     var trainSeconds = clock.Elapsed.TotalSeconds;
                     var byPi = Evaluate(model, x, data.Labels, d, split, options.Contaminations, options.TestDraws, seed, scoreRows);
-                    seeds.Add(new SeedResult(seed, losses.Length > 0 ? losses[^1] : double.NaN, trainSeconds, byPi));
+                    var result = new SeedResult(seed, losses.Length > 0 ? losses[^1] : double.NaN, trainSeconds, byPi);
+                    completed?.Save(s, result, scoreRows[firstScore..], s == 0 ? model : null);
+                    seeds.Add(result);
                 }
                 finally
                 {
@@ -215,6 +241,7 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
         catch
         {
             firstModel?.Dispose();
+            completed?.RemoveCreatedIfEmpty();
             throw;
         }
     }

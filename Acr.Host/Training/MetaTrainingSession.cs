@@ -76,6 +76,15 @@ public sealed class MetaTrainingSession : IDisposable
         _adam = new Adam(backend, model.Parameters(), options.Adam);
     }
 
+    /// <summary>The model trained in place.</summary>
+    public DetectorModel Model => _model;
+
+    /// <summary>The optimizer (its state goes into checkpoints).</summary>
+    public Adam Optimizer => _adam;
+
+    /// <summary>The task sampler (its state goes into checkpoints).</summary>
+    public TaskSampler Sampler => _sampler;
+
     /// <summary>Steps taken.</summary>
     public int Steps => _adam.StepCount;
 

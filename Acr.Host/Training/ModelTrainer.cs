@@ -51,7 +51,7 @@ public sealed class ModelTrainer(ComponentRegistry registry)
         var rowsByClass = trainSet.Select(cls => Enumerable.Range(0, data.Rows).Where(r => distributions[r] == cls).ToArray()).ToArray();
         var standardizer = Standardizer.Fit(data.Features, data.Columns, rowsByClass.SelectMany(r => r).ToArray());
         var x = standardizer.Transform(data.Features);
-        var model = TrainModel(detector, options, request.Seed, x, data.Columns, rowsByClass, request.Training, backend, progress, cancellationToken, out var losses);
+        var model = TrainModel(detector, options, request.Seed, x, data.Columns, rowsByClass, request.Training, backend, progress, request.Checkpoint, cancellationToken, out var losses);
         var config = new ModelConfig
         {
             Detector = detector.Name,
@@ -84,7 +84,28 @@ public sealed class ModelTrainer(ComponentRegistry registry)
     /// <param name="losses">The loss of every iteration (empty for a training-free detector).</param>
     public static DetectorModel TrainModel(IDetector detector, IReadOnlyDictionary<string, string> options, ulong seed, float[] features, int columns,
         IReadOnlyList<int[]> rowsByClass, MetaTrainingOptions training, ComputeBackend backend, Action<TrainingProgress>? progress,
-        CancellationToken cancellationToken, out double[] losses)
+        CancellationToken cancellationToken, out double[] losses) =>
+        TrainModel(detector, options, seed, features, columns, rowsByClass, training, backend, progress, null, cancellationToken, out losses);
+
+    /// <summary>
+    /// Builds a model from the seed and meta-trains it as the other overload does, writing checkpoints and resuming from one
+    /// as <paramref name="checkpoint"/> says (the run's fingerprint is computed here, from these arguments).
+    /// </summary>
+    /// <param name="detector">The detector.</param>
+    /// <param name="options">Its resolved options.</param>
+    /// <param name="seed">Initialisation and sampling seed.</param>
+    /// <param name="features">Preprocessed row-major features of every row.</param>
+    /// <param name="columns">Features per row.</param>
+    /// <param name="rowsByClass">Row indices of each training distribution.</param>
+    /// <param name="training">The schedule.</param>
+    /// <param name="backend">Where the model lives.</param>
+    /// <param name="progress">Called after every iteration, or null.</param>
+    /// <param name="checkpoint">Checkpoints to write and resume from, or null for none.</param>
+    /// <param name="cancellationToken">Stops between iterations (after writing a checkpoint, when checkpointing).</param>
+    /// <param name="losses">The loss of every iteration (empty for a training-free detector).</param>
+    public static DetectorModel TrainModel(IDetector detector, IReadOnlyDictionary<string, string> options, ulong seed, float[] features, int columns,
+        IReadOnlyList<int[]> rowsByClass, MetaTrainingOptions training, ComputeBackend backend, Action<TrainingProgress>? progress,
+        TrainingCheckpointOptions? checkpoint, CancellationToken cancellationToken, out double[] losses)
     {
         ArgumentNullException.ThrowIfNull(detector);
         ArgumentNullException.ThrowIfNull(training);
@@ -92,7 +113,8 @@ public sealed class ModelTrainer(ComponentRegistry registry)
         try
         {
             var sampler = TaskSampler.Create(features, columns, rowsByClass, training, SeededRandom.ForStream(seed, 2));
-            losses = new MetaTrainer(backend).Train(model, sampler, training, progress, cancellationToken);
+            var fingerprint = checkpoint is null ? null : TrainingCheckpoint.Fingerprint(detector.Name, options, seed, training, backend, features, columns, rowsByClass);
+            losses = new MetaTrainer(backend).Train(model, sampler, training, progress, checkpoint, fingerprint, cancellationToken);
             return model;
         }
         catch

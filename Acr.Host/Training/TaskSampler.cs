@@ -19,7 +19,7 @@ public sealed class TaskSampler
     private readonly int[] _classOfRow;
     private readonly int _normalRows;
     private readonly int _anomalyRows;
-    private readonly SeededRandom _random;
+    private SeededRandom _random;
 
     /// <summary>Creates a sampler.</summary>
     /// <param name="features">Row-major feature matrix (rows × <paramref name="featureCount"/>).</param>
@@ -156,9 +156,71 @@ public sealed class TaskSampler
         }
     }
 
+    /// <summary>
+    /// Everything that determines the sampler's future draws: the current order of each class's rows and of all training
+    /// rows (the draws shuffle them in place) and the random generator's state. <see cref="RestoreState"/> on a sampler
+    /// built from the same data continues with exactly the tasks this one would draw next.
+    /// </summary>
+    public TaskSamplerState CaptureState() => new([.. _classRows.Select(r => r.ToArray())], [.. _allRows], _random.State);
+
+    /// <summary>Continues from <paramref name="state"/> (see <see cref="CaptureState"/>).</summary>
+    /// <param name="state">A state captured from a sampler over the same rows and classes.</param>
+    /// <exception cref="ArgumentException">
+    /// The state does not fit this sampler: another number of classes, or an order that is not a permutation of the
+    /// class's rows (a checkpoint of other data, or a corrupted one); or an invalid generator state.
+    /// </exception>
+    public void RestoreState(TaskSamplerState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.ClassRows.Count != _classRows.Length)
+        {
+            throw new ArgumentException($"The saved sampler has {state.ClassRows.Count} training classes; this one has {_classRows.Length}.", nameof(state));
+        }
+
+        for (var c = 0; c < _classRows.Length; c++)
+        {
+            RequirePermutation(state.ClassRows[c], _classRows[c], $"training class #{c + 1}");
+        }
+
+        RequirePermutation(state.AllRows, _allRows, "all training rows");
+        var random = SeededRandom.FromState(state.Random);
+        for (var c = 0; c < _classRows.Length; c++)
+        {
+            state.ClassRows[c].CopyTo(_classRows[c], 0);
+        }
+
+        state.AllRows.CopyTo(_allRows, 0);
+        _random = random;
+    }
+
+    private static void RequirePermutation(int[] saved, int[] current, string what)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        if (saved.Length != current.Length)
+        {
+            throw new ArgumentException($"The saved order of {what} has {saved.Length} rows; this sampler has {current.Length}.");
+        }
+
+        var a = saved.ToArray();
+        var b = current.ToArray();
+        Array.Sort(a);
+        Array.Sort(b);
+        if (!a.AsSpan().SequenceEqual(b))
+        {
+            throw new ArgumentException($"The saved order of {what} is not an order of this sampler's rows.");
+        }
+    }
+
     private static void Take(int source, int destination, Span<int> rows, Span<float> isAnomaly, float label)
     {
         rows[destination] = source;
         isAnomaly[destination] = label;
     }
 }
+
+/// <summary>The state of a <see cref="TaskSampler"/> (see <see cref="TaskSampler.CaptureState"/>).</summary>
+/// <param name="ClassRows">The current order of each training class's row indices.</param>
+/// <param name="AllRows">The current order of all training rows (the anomaly draws shuffle it).</param>
+/// <param name="Random">The random generator's state.</param>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1819:Properties should not return arrays", Justification = "A plain snapshot of index arrays.")]
+public sealed record TaskSamplerState(IReadOnlyList<int[]> ClassRows, int[] AllRows, SeededRandomState Random);

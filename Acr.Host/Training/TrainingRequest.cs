@@ -17,4 +17,7 @@ public sealed record TrainingRequest
 
     /// <summary>Iterations, tasks, optimizer and the loss-read interval.</summary>
     public MetaTrainingOptions Training { get; init; } = new();
+
+    /// <summary>Checkpoints to write and resume from (see <see cref="TrainingCheckpoint"/>); null for none.</summary>
+    public TrainingCheckpointOptions? Checkpoint { get; init; }
 }

@@ -15,6 +15,11 @@ internal sealed class EvaluateCommand : CliCommand
         DefaultValueFactory = _ => 1,
     };
 
+    private readonly Option<bool> _resume = new("--resume")
+    {
+        Description = "Continue an interrupted evaluation in the same --out folder: the seeds it completed (kept in OUT/resume until the outputs are written) are loaded, not run again; the outputs equal an uninterrupted run's.",
+    };
+
     private readonly Option<ulong> _seed = CliOptions.Seed();
     private readonly Option<bool> _quiet = CliOptions.Quiet();
     private readonly Option<string> _contamination = CliOptions.Contamination();
@@ -26,7 +31,7 @@ internal sealed class EvaluateCommand : CliCommand
     public EvaluateCommand(CliContext context)
         : base(context, "evaluate", "Run an evaluation protocol and write metrics.json, scores.csv, model.safetensors and ROC / precision-recall plots (SVG, per π) to --out.")
     {
-        Add([_protocol, _outDir, _seeds, _testDraws, _seed, _quiet, _contamination, _trainClasses, .. _data, .. _training, .. _backend]);
+        Add([_protocol, _outDir, _seeds, _testDraws, _resume, _seed, _quiet, _contamination, _trainClasses, .. _data, .. _training, .. _backend]);
     }
 
     protected override int Run(ParseResult parse)
@@ -51,7 +56,7 @@ internal sealed class EvaluateCommand : CliCommand
         options.Validate();
         var table = _data.Read(Context, parse, trainingDistributions: all => ClassSplit.TrainClassesOf(all, options.TrainClasses));
         using var b = _backend.Create(Context, parse);
-        return EvaluationRunner.Run(Context, table, _training.DetectorName(parse), options, b, parse.GetValue(_outDir)!, parse.GetValue(_quiet), Path.GetFileName(table.Source),
+        return EvaluationRunner.Run(Context, table, _training.DetectorName(parse), options, b, parse.GetValue(_outDir)!, parse.GetValue(_quiet), Path.GetFileName(table.Source), parse.GetValue(_resume),
             ("--data", parse.GetValue(_data.Data)!));
     }
 }
