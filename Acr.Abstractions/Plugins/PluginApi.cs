@@ -8,7 +8,8 @@ namespace Acr.Plugins;
 /// something is added that old plugins need not know. A plugin loads when its major equals the host's and its
 /// minor is not newer. History: 1.0 the first contract; 1.1 fused Linear and batch norm + activation;
 /// 2.0 compute contract 2 — the abstract <c>ComputeBackend</c> base with ops as units (<c>ComputeOp</c>,
-/// kernels, host fallback), backend-owned <c>BatchSegments</c>, Int32 tensors, ops and kernels from plugins.
+/// kernels, host fallback), backend-owned <c>BatchSegments</c>, Int32 tensors, ops and kernels from plugins;
+/// 2.1 image ops (NCHW conv2d, segmented batch-norm-2d, max and global-average pooling) with <c>ImageShape</c> and <c>Window2d</c>.
 /// </summary>
 public static class PluginApi
 {
@@ -16,7 +17,7 @@ public static class PluginApi
     public const int Major = 2;
 
     /// <summary>Minor version of the contract.</summary>
-    public const int Minor = 0;
+    public const int Minor = 1;
 
     /// <summary>The contract version as <c>Major.Minor</c>.</summary>
     public static Version Version => new(Major, Minor);
