@@ -23,7 +23,7 @@ public sealed class Sequential : Layer
 
     /// <inheritdoc />
     /// <remarks>
-    /// A <see cref="BatchNorm"/> directly followed by a <see cref="ReLU"/> runs as one fused batch norm +
+    /// A <see cref="BatchNorm"/> or <see cref="BatchNorm2d"/> directly followed by a <see cref="ReLU"/> runs as one fused batch norm +
     /// ReLU (bit-identical results and gradients, one pass fewer over the activations, no intermediate tensor).
     /// </remarks>
     public override Variable Forward(Tape tape, Variable input, in ForwardContext context)
@@ -34,6 +34,11 @@ public sealed class Sequential : Layer
             if (_layers[i] is BatchNorm norm && i + 1 < _layers.Length && _layers[i + 1] is ReLU)
             {
                 x = norm.Forward(tape, x, context, Activation.Relu);
+                i++;
+            }
+            else if (_layers[i] is BatchNorm2d norm2d && i + 1 < _layers.Length && _layers[i + 1] is ReLU)
+            {
+                x = norm2d.Forward(tape, x, context, Activation.Relu);
                 i++;
             }
             else

@@ -11,6 +11,7 @@ namespace Acr.Plugins;
 /// kernels, host fallback), backend-owned <c>BatchSegments</c>, Int32 tensors, ops and kernels from plugins; 2.1 optimizer and
 /// random-generator state for checkpoints (<c>Adam.FirstMoments</c>/<c>SecondMoments</c>/<c>ParameterSteps</c>/<c>RestoreSteps</c>,
 /// <c>SeededRandom.State</c>/<c>FromState</c>, <c>SeededRandomState</c>).
+/// 2.2 image ops (NCHW conv2d, segmented batch-norm-2d, max and global-average pooling) with <c>ImageShape</c> and <c>Window2d</c>.
 /// </summary>
 public static class PluginApi
 {
@@ -18,7 +19,7 @@ public static class PluginApi
     public const int Major = 2;
 
     /// <summary>Minor version of the contract.</summary>
-    public const int Minor = 1;
+    public const int Minor = 2;
 
     /// <summary>The contract version as <c>Major.Minor</c>.</summary>
     public static Version Version => new(Major, Minor);

@@ -90,6 +90,28 @@ public sealed class CpuBackend : ComputeBackend
     /// <summary>GEMM pack buffers.</summary>
     internal GemmWorkspace GemmWorkspace { get; } = new();
 
+    /// <summary>The default <see cref="ConvolutionColumnBudget"/>: 4 Mi floats, a 16 MiB im2col column matrix.</summary>
+    internal const int DefaultConvolutionColumnBudget = 1 << 22;
+
+    /// <summary>
+    /// Most floats of one im2col column matrix (Cin·KH·KW × columns) the convolution kernels build at a time; the batch's output
+    /// positions are processed in chunks that fit (at least one column per chunk). Tests shrink it to exercise the chunking.
+    /// </summary>
+    internal int ConvolutionColumnBudget { get; init; } = DefaultConvolutionColumnBudget;
+
+    /// <summary>How the convolution forward pass is computed (the backward passes always use im2col + GEMM).</summary>
+    internal ConvolutionAlgorithm Convolution { get; init; } = ConvolutionAlgorithm.Im2colGemm;
+
+    /// <summary>The convolution forward algorithms (benchmarks compare them; im2col + GEMM is the measured faster default).</summary>
+    internal enum ConvolutionAlgorithm
+    {
+        /// <summary>im2col in bounded chunks, then the blocked GEMM.</summary>
+        Im2colGemm,
+
+        /// <summary>Direct loops, one task per output plane.</summary>
+        Direct,
+    }
+
     /// <summary>Per-call double scratch (used under <see cref="KernelLock"/>).</summary>
     internal AlignedArray<double> DoubleScratch { get; } = new();
 

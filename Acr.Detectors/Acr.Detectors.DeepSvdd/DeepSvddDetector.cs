@@ -25,8 +25,10 @@ public sealed class DeepSvddDetector : IDetector
     /// <inheritdoc />
     public IReadOnlyList<DetectorOption> Options { get; } =
     [
-        new("hidden", "128", "Width of each hidden layer."),
-        new("layers", "3", "Number of hidden Linear → BatchNorm → ReLU blocks."),
+        new("network", "mlp", "mlp (tabular: Linear → BatchNorm → ReLU blocks) or conv (images: Conv 3×3 stride 2 → BatchNorm2d → ReLU blocks, then global average pooling)."),
+        new("input-shape", "", "Image shape of each row as CxHxW, e.g. 1x28x28 (network=conv only; C·H·W must equal the features per row)."),
+        new("hidden", "128", "Width of each hidden layer (channels of each convolution with network=conv; the image protocol uses 64)."),
+        new("layers", "3", "Number of hidden blocks (the image protocol uses 4 convolutions)."),
         new("embedding", "32", "Dimension of the embedding z (and the centre c)."),
         new("epsilon", DefaultEpsilon.ToString("R", CultureInfo.InvariantCulture), "ε in the AnomalyTerm 1/(d + ε)."),
         new("bn-epsilon", "1e-05", "Variance epsilon of every batch norm."),

@@ -7,8 +7,10 @@ using Acr.Tensors;
 namespace Acr.Detectors.DeepSvdd;
 
 /// <summary>
-/// The TabDSVDD network: <c>layers</c> × [Linear(→hidden) → BatchNorm → ReLU] → Linear(hidden→embedding)
-/// → BatchNorm(embedding), all batch norms affine, the final γ drawn from U(0, 1); centre c ~ N(0, 1), learned.
+/// The Deep SVDD network. <c>network=mlp</c> (TabDSVDD): <c>layers</c> × [Linear(→hidden) → BatchNorm → ReLU]; <c>network=conv</c>
+/// (the image protocol): rows seen as <c>input-shape</c> images, <c>layers</c> × [Conv 3×3 stride 2 padding 1 (→hidden channels) →
+/// BatchNorm2d → ReLU] → global average pool. Then Linear(→embedding) → BatchNorm(embedding), all batch norms affine, the final γ
+/// drawn from U(0, 1); centre c ~ N(0, 1), learned.
 /// </summary>
 public sealed class DeepSvddModel : DetectorModel
 {
@@ -32,12 +34,24 @@ public sealed class DeepSvddModel : DetectorModel
         var random = SeededRandom.ForStream(spec.Seed, stream: 1);
         var blocks = new List<Layer>();
         var width = spec.InputFeatures;
-        for (var i = 0; i < layers; i++)
+        var network = spec.Options.TryGetValue("network", out var chosen) ? chosen : "mlp";
+        switch (network)
         {
-            blocks.Add(new Linear(backend, width, hidden, random));
-            blocks.Add(new BatchNorm(backend, hidden, bnEpsilon, bnMomentum));
-            blocks.Add(new ReLU());
-            width = hidden;
+            case "mlp":
+                for (var i = 0; i < layers; i++)
+                {
+                    blocks.Add(new Linear(backend, width, hidden, random));
+                    blocks.Add(new BatchNorm(backend, hidden, bnEpsilon, bnMomentum));
+                    blocks.Add(new ReLU());
+                    width = hidden;
+                }
+
+                break;
+            case "conv":
+                width = AddConvolutions(spec, backend, blocks, layers, hidden, bnEpsilon, bnMomentum, random);
+                break;
+            default:
+                throw new ArgumentException($"Option 'network' must be mlp (the tabular network) or conv (the image protocol's convolutional network); got '{network}'.", nameof(spec));
         }
 
         blocks.Add(new Linear(backend, width, embedding, random));
@@ -48,6 +62,48 @@ public sealed class DeepSvddModel : DetectorModel
         blocks.Add(final);
         _network = new Sequential([.. blocks]);
         Center = new Parameter("center", Initializers.Normal(backend, TensorShape.Vector(embedding), 0f, 1f, random));
+    }
+
+    /// <summary>
+    /// The image protocol's trunk: rows seen as images of the <c>input-shape</c> option, then <paramref name="layers"/> ×
+    /// [Conv 3×3 stride 2 padding 1 → BatchNorm2d → ReLU] with <paramref name="channels"/> channels, then global average pooling;
+    /// returns the pooled width (the channels).
+    /// </summary>
+    private static int AddConvolutions(DetectorModelSpec spec, ComputeBackend backend, List<Layer> blocks, int layers, int channels, float bnEpsilon, float bnMomentum, SeededRandom random)
+    {
+        var text = spec.Options.TryGetValue("input-shape", out var given) ? given : string.Empty;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new ArgumentException($"network=conv needs the image shape of each row: pass --option input-shape=CxHxW (e.g. 1x28x28); the data has {spec.InputFeatures} features per row.", nameof(spec));
+        }
+
+        ImageShape image;
+        try
+        {
+            image = ImageShape.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException($"Option 'input-shape': {e.Message}", nameof(spec), e);
+        }
+
+        if (image.Length != spec.InputFeatures)
+        {
+            throw new ArgumentException($"Option 'input-shape' is {image} = {image.Length} values per row, but the data has {spec.InputFeatures} features per row; give the data's image shape.", nameof(spec));
+        }
+
+        blocks.Add(new Unflatten(image));
+        for (var i = 0; i < layers; i++)
+        {
+            var conv = new Conv2d(backend, image.Channels, channels, 3, 2, 1, random);
+            image = conv.Output(image);
+            blocks.Add(conv);
+            blocks.Add(new BatchNorm2d(backend, channels, bnEpsilon, bnMomentum));
+            blocks.Add(new ReLU());
+        }
+
+        blocks.Add(new GlobalAvgPool2d());
+        return channels;
     }
 
     /// <summary>The learnable centre c.</summary>

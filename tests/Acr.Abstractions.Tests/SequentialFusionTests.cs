@@ -12,19 +12,19 @@ namespace Acr.Abstractions.Tests;
 /// </summary>
 public class SequentialFusionTests
 {
-    public static TheoryData<string> Backends => new() { "reference", "cpu" };
+    public static TheoryData<string, bool> Backends => new() { { "reference", false }, { "cpu", false }, { "reference", true }, { "cpu", true } };
 
     [Theory]
     [MemberData(nameof(Backends))]
-    public void Fused_sequential_equals_the_layers_applied_one_by_one(string backendName)
+    public void Fused_sequential_equals_the_layers_applied_one_by_one(string backendName, bool images)
     {
         using ComputeBackend backend = backendName == "cpu" ? new CpuBackend(2) : new ReferenceBackend();
         using var segments = BatchSegments.Create(backend, [5, 9, 2]);
         var rng = new SeededRandom(3);
-        var x = Enumerable.Range(0, segments.TotalRows * 6).Select(_ => (float)rng.NextNormal()).ToArray();
+        var x = Enumerable.Range(0, segments.TotalRows * (images ? 50 : 6)).Select(_ => (float)rng.NextNormal()).ToArray();
 
-        var fused = Run(backend, segments, x, oneByOne: false);
-        var separate = Run(backend, segments, x, oneByOne: true);
+        var fused = Run(backend, segments, x, oneByOne: false, images);
+        var separate = Run(backend, segments, x, oneByOne: true, images);
 
         Assert.Equal(separate.Count, fused.Count);
         for (var i = 0; i < fused.Count; i++)
@@ -34,16 +34,22 @@ public class SequentialFusionTests
     }
 
     /// <summary>One training step's forward and backward; returns the output, every gradient and the running statistics.</summary>
-    private static List<(string Name, float[] Values)> Run(ComputeBackend backend, BatchSegments segments, float[] x, bool oneByOne)
+    /// <remarks>With <paramref name="images"/>, rows of 2×5×5 images through conv → BatchNorm2d → ReLU blocks (the image protocol's trunk).</remarks>
+    private static List<(string Name, float[] Values)> Run(ComputeBackend backend, BatchSegments segments, float[] x, bool oneByOne, bool images)
     {
         var init = new SeededRandom(9);
-        using var network = new Sequential(
-            new Linear(backend, 6, 8, init), new BatchNorm(backend, 8), new ReLU(),
-            new Linear(backend, 8, 4, init), new BatchNorm(backend, 4), new ReLU(),
-            new Linear(backend, 4, 3, init), new BatchNorm(backend, 3));
+        using var network = images
+            ? new Sequential(
+                new Unflatten(new ImageShape(2, 5, 5)), new Conv2d(backend, 2, 4, 3, 2, 1, init), new BatchNorm2d(backend, 4), new ReLU(),
+                new Conv2d(backend, 4, 3, 3, 2, 1, init), new BatchNorm2d(backend, 3), new ReLU(), new GlobalAvgPool2d(),
+                new Linear(backend, 3, 3, init), new BatchNorm(backend, 3))
+            : new Sequential(
+                new Linear(backend, 6, 8, init), new BatchNorm(backend, 8), new ReLU(),
+                new Linear(backend, 8, 4, init), new BatchNorm(backend, 4), new ReLU(),
+                new Linear(backend, 4, 3, init), new BatchNorm(backend, 3));
         using var tape = new Tape(backend);
         var context = ForwardContext.Training(segments);
-        var h = tape.Input(x, TensorShape.Matrix(segments.TotalRows, 6));
+        var h = tape.Input(x, TensorShape.Matrix(segments.TotalRows, images ? 50 : 6));
         if (oneByOne)
         {
             foreach (var layer in network.Layers)

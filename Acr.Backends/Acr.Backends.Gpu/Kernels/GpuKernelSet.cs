@@ -56,7 +56,43 @@ internal sealed class GpuKernelSet
         BatchNormUpdateRunning = Load<ArrayView<int>, ArrayView<double>, ArrayView<float>, ArrayView<float>, BatchNormShape>(BatchNormKernels.UpdateRunning);
         BatchNormParameterGradients = Load<ArrayView<double>, ArrayView<float>, ArrayView<float>, BatchNormShape>(BatchNormKernels.ParameterGradients);
         GemmReduceSplits = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(GemmKernels.ReduceSplits);
+        Conv2dForward = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(ImageKernels.Conv2dForward);
+        Conv2dBackwardInput = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(ImageKernels.Conv2dBackwardInput);
+        Conv2dBackwardWeight = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(ImageKernels.Conv2dBackwardWeight);
+        Conv2dBackwardBias = Load<ArrayView<float>, ArrayView<float>, ConvShape>(ImageKernels.Conv2dBackwardBias);
+        BatchNorm2dForward = Load<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, Norm2dShape>(ImageKernels.BatchNorm2dForward);
+        BatchNorm2dUpdateRunning = Load<ArrayView<int>, ArrayView<double>, ArrayView<float>, ArrayView<float>, Norm2dShape>(ImageKernels.BatchNorm2dUpdateRunning);
+        BatchNorm2dBackward = Load<ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, Norm2dShape>(ImageKernels.BatchNorm2dBackward);
+        BatchNorm2dInference = Load<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, Norm2dShape>(ImageKernels.BatchNorm2dInference);
+        MaxPool2dForward = Load<ArrayView<float>, ArrayView<float>, ArrayView<int>, PoolShape>(ImageKernels.MaxPool2dForward);
+        MaxPool2dBackward = Load<ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolShape>(ImageKernels.MaxPool2dBackward);
+        GlobalAvgPool2dForward = Load<ArrayView<float>, ArrayView<float>, int, int>(ImageKernels.GlobalAvgPool2dForward);
+        GlobalAvgPool2dBackward = Load<ArrayView<float>, ArrayView<float>, int, int, int>(ImageKernels.GlobalAvgPool2dBackward);
     }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> Conv2dForward { get; }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> Conv2dBackwardInput { get; }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> Conv2dBackwardWeight { get; }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ConvShape> Conv2dBackwardBias { get; }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, Norm2dShape> BatchNorm2dForward { get; }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<int>, ArrayView<double>, ArrayView<float>, ArrayView<float>, Norm2dShape> BatchNorm2dUpdateRunning { get; }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, Norm2dShape> BatchNorm2dBackward { get; }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, Norm2dShape> BatchNorm2dInference { get; }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<int>, PoolShape> MaxPool2dForward { get; }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolShape> MaxPool2dBackward { get; }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int> GlobalAvgPool2dForward { get; }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> GlobalAvgPool2dBackward { get; }
 
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<double>, int, int, int> ColumnPartials { get; }
 
