@@ -111,6 +111,7 @@ public sealed record RecipeSelection(IReadOnlyList<string> Scorer, string Scorer
     IReadOnlyList<ValidationCheckpoint> Checkpoints, IReadOnlyList<ValidationCandidate> Candidates, double Seconds)
 {
     /// <summary>The chosen scorer.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public ScorerChoice Choice => ScorerChoice.Parse(Scorer);
 }
 

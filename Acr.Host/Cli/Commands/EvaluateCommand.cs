@@ -15,6 +15,7 @@ internal sealed class EvaluateCommand : CliCommand
         DefaultValueFactory = _ => 1,
     };
 
+    private readonly Option<string> _recipe = RecipeOption.Create();
     private readonly Option<ulong> _seed = CliOptions.Seed();
     private readonly Option<bool> _quiet = CliOptions.Quiet();
     private readonly Option<string> _contamination = CliOptions.Contamination();
@@ -26,7 +27,7 @@ internal sealed class EvaluateCommand : CliCommand
     public EvaluateCommand(CliContext context)
         : base(context, "evaluate", "Run an evaluation protocol and write metrics.json, scores.csv, model.safetensors and ROC / precision-recall plots (SVG, per π) to --out.")
     {
-        Add([_protocol, _outDir, _seeds, _testDraws, _seed, _quiet, _contamination, _trainClasses, .. _data, .. _training, .. _backend]);
+        Add([_protocol, _outDir, _seeds, _testDraws, _recipe, _seed, _quiet, _contamination, _trainClasses, .. _data, .. _training, .. _backend]);
     }
 
     protected override int Run(ParseResult parse)
@@ -47,6 +48,7 @@ internal sealed class EvaluateCommand : CliCommand
             Training = _training.Read(parse),
             DetectorOptions = _training.DetectorOptions(parse, Context.Registry),
             TrainClasses = classes.Length > 0 ? classes : null,
+            Recipe = RecipeOption.Parse(parse.GetValue(_recipe)),
         };
         options.Validate();
         var table = _data.Read(parse);
