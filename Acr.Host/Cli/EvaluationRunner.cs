@@ -71,9 +71,9 @@ internal static class EvaluationRunner
         {
             if (seed.Selection is { } s)
             {
-                var best = s.Candidates.Single(c => c.Name == s.ScorerName);
+                var best = s.Candidates.FirstOrDefault(c => c.Name == s.ScorerName);
                 console.WriteLine(string.Create(inv,
-                    $"seed {seed.Seed}: meta-validation chose {s.ScorerName} (validation AUROC {best.MeanAuroc:F3} over {s.ValidationTasks} tasks in {s.Folds.Count} folds), {s.Iterations} iterations{(s.Note is null ? "" : $"; {s.Note}")}"));
+                    $"seed {seed.Seed}: meta-validation chose {s.ScorerName} ({(best is null ? "not validated" : $"validation AUROC {best.MeanAuroc:F3}")} over {s.ValidationTasks} tasks in {s.Folds.Count} folds), {s.Iterations} iterations{(s.Note is null ? "" : $"; {s.Note}")}"));
             }
         }
     }

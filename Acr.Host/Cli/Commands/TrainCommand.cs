@@ -62,9 +62,9 @@ internal sealed class TrainCommand : CliCommand
         model.Save(path);
         if (model.Config.Selection is { } s)
         {
-            var best = s.Candidates.Single(c => c.Name == s.ScorerName);
+            var best = s.Candidates.FirstOrDefault(c => c.Name == s.ScorerName);
             Context.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"meta-validation ({s.Folds.Count} folds, {s.ValidationTasks} validation tasks, {s.Seconds:F1} s) chose {s.ScorerName} (validation AUROC {best.MeanAuroc:F3}) and {s.Iterations} iterations{(s.Note is null ? "" : $"; {s.Note}")}"));
+                $"meta-validation ({s.Folds.Count} folds, {s.ValidationTasks} validation tasks, {s.Seconds:F1} s) chose {s.ScorerName} ({(best is null ? "not validated" : $"validation AUROC {best.MeanAuroc:F3}")}) and {s.Iterations} iterations{(s.Note is null ? "" : $"; {s.Note}")}"));
         }
 
         Context.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
