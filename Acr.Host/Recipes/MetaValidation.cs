@@ -98,7 +98,7 @@ public sealed record ValidationCandidate(string Name, IReadOnlyList<string> Scor
 /// <param name="ScorerName">Its readable name.</param>
 /// <param name="Iterations">Iterations chosen for the refit (early stopping; the requested number when ACR could not be validated).</param>
 /// <param name="AcrValidated">Whether ACR was a candidate (its folds could be meta-trained).</param>
-/// <param name="Note">Why ACR was not a candidate (and so was kept unvalidated), or null.</param>
+/// <param name="Note">Why ACR was not a candidate (and so was rank-averaged with the best validated training-free scorer), or null.</param>
 /// <param name="Folds">The folds.</param>
 /// <param name="Contaminations">Validation π.</param>
 /// <param name="Draws">Draws per fold and π.</param>
@@ -128,8 +128,8 @@ public sealed record RecipeSelection(IReadOnlyList<string> Scorer, string Scorer
 /// each k of the grid, and the within-batch rank averages of ACR + B2, ACR + kNN, B2 + kNN and ACR + B2 + kNN — is
 /// scored on the same tasks, and the best mean AUROC (over folds, π, tasks and draws) wins, the simpler candidate on a
 /// tie. ACR is a candidate only when every fold keeps at least 2 training classes that can fill a task (so not with 2
-/// training classes); when it is not, the paper's scorer (ACR, the requested iterations) is kept, since nothing was
-/// measured to prefer another to it, and the training-free candidates' figures are only recorded. Cost: at most 2 (3 with
+/// training classes); when it is not, nothing was measured to prefer ACR or a training-free scorer, so the recipe hedges:
+/// it applies the rank average of ACR (the requested iterations) and the best validated training-free candidate. Cost: at most 2 (3 with
 /// K = 3) fold trainings of the requested iterations besides the refit, plus scoring the validation tasks.
 /// </summary>
 public static class MetaValidation
@@ -217,7 +217,7 @@ public static class MetaValidation
         var clock = Stopwatch.StartNew();
         var folds = Folds(classNames.Count, seed);
         var acr = folds.All(f => f.Train.Length >= 2);
-        string? note = acr ? null : $"ACR could not be validated: with {classNames.Count} training classes, leaving one out leaves a single class to meta-train on (ACR draws a task's anomalies from the other training classes); the paper's scorer is kept";
+        string? note = acr ? null : $"ACR could not be validated: with {classNames.Count} training classes, leaving one out leaves a single class to meta-train on (ACR draws a task's anomalies from the other training classes); ACR is rank-averaged with the best validated training-free scorer";
         var step = Math.Max(1, training.Iterations / options.Checkpoints);
         var checkpointIterations = Enumerable.Range(1, training.Iterations / step).Select(i => i * step).Append(training.Iterations).Distinct().ToArray();
         var foldData = new List<FoldData>();
@@ -241,7 +241,7 @@ public static class MetaValidation
                 catch (AcrUsageException e)
                 {
                     acr = false;
-                    note = $"ACR could not be validated: fold {f + 1}'s training classes ({string.Join(", ", train.Select(c => classNames[c]))}) cannot be meta-trained ({e.Message}); the paper's scorer is kept";
+                    note = $"ACR could not be validated: fold {f + 1}'s training classes ({string.Join(", ", train.Select(c => classNames[c]))}) cannot be meta-trained ({e.Message}); ACR is rank-averaged with the best validated training-free scorer";
                 }
             }
 
@@ -287,9 +287,9 @@ public static class MetaValidation
             }
         }
 
-        // Without evidence about ACR, keep the paper's scorer: the training-free candidates' figures are recorded, but a scorer
-        // is only preferred to ACR when both were measured on the same validation tasks.
-        var chosen = acr ? choices[bestCandidate] : ScorerChoice.AcrOnly;
+        // Without evidence about ACR, neither drop it nor trust it alone: hedge with the within-batch rank average of ACR and
+        // the best validated training-free scorer.
+        var chosen = acr ? choices[bestCandidate] : new ScorerChoice([ScoreComponent.Acr, .. choices[bestCandidate].Components]);
         return new RecipeSelection(chosen.Ids, chosen.Name, acr ? checkpointIterations[best] : training.Iterations, acr, note,
             folds.Select(f => new ValidationFold(f.HeldOut.Select(c => classNames[c]).ToArray(), f.Train.Select(c => classNames[c]).ToArray(), f.AnomaliesFromTraining)).ToArray(),
             [.. options.Contaminations], options.Draws, foldData.Sum(d => d.Tasks.Count), checkpoints, candidates, clock.Elapsed.TotalSeconds);

@@ -268,6 +268,25 @@ public class RecipeTests
     }
 
     [Fact]
+    public void With_two_training_classes_acr_is_rank_averaged_with_the_best_validated_training_free_scorer()
+    {
+        var registry = PluginCatalog.Load(PluginCatalog.SearchPath()).Registry;
+        using var backend = registry.CreateBackend("cpu");
+        var detector = registry.GetDetector("deep-svdd");
+        using var result = new ZeroShotByClassProtocol(detector, backend).Run(Blobs(4, 50, 5, 6), ValidatedOptions(detector));
+        var selection = result.Seeds[0].Selection!;
+        Assert.False(selection.AcrValidated);
+        Assert.NotNull(selection.Note);
+        Assert.Empty(selection.Checkpoints);
+        Assert.Equal(20, selection.Iterations); // the requested iterations: nothing to stop early on
+        Assert.All(selection.Candidates, c => Assert.DoesNotContain("acr", c.Scorer));
+        var best = selection.Candidates.MaxBy(c => c.MeanAuroc)!;
+        Assert.Equal(["acr", .. best.Scorer], selection.Scorer);
+        Assert.Equal(2, selection.Folds.Count);
+        Assert.All(selection.Folds, f => Assert.True(f.AnomaliesFromTraining));
+    }
+
+    [Fact]
     public void A_model_applies_its_chosen_scorer_and_keeps_it_through_its_file()
     {
         using var tmp = new TempDirectory();
