@@ -117,8 +117,9 @@ public sealed record RecipeSelection(IReadOnlyList<string> Scorer, string Scorer
 
 /// <summary>
 /// Model selection without test classes. The training classes (never the test classes: the caller passes only their
-/// rows) are split into folds: with K ≥ 4 training classes, two folds each hold out a disjoint, seeded-random set of
-/// max(2, ⌊K/4⌋) classes; with K = 2 or 3, every class is held out once (leave one class out). Each fold fits the
+/// rows) are split into folds: with K ≥ 4 training classes, a seeded-random half (⌈K/2⌉ classes) is held out in the first
+/// fold and the other half in the second (two-fold cross-validation over classes, so every training class is a
+/// validation distribution once); with K = 2 or 3, every class is held out once (leave one class out). Each fold fits the
 /// preprocessing on its training classes only, builds zero-shot tasks from its held-out classes like the test tasks
 /// (all rows of one held-out class, up to <see cref="MetaValidationOptions.MaxTaskNormals"/>, plus max(1, ⌊n·π/(1−π)⌋)
 /// anomalies drawn without replacement from the other held-out classes — from the fold's training classes when only one
@@ -182,12 +183,11 @@ public static class MetaValidation
 
         var perm = all.ToArray();
         SeededRandom.ForStream(seed, 7).Shuffle(perm.AsSpan());
-        var h = Math.Max(2, classes / 4);
-        return Enumerable.Range(0, 2).Select(f =>
-        {
-            var held = perm.Skip(f * h).Take(h).Order().ToArray();
-            return (held, all.Except(held).ToArray(), false);
-        }).ToArray();
+        // Two-fold cross-validation over classes: every training class is a validation distribution once, and a task's
+        // anomalies come from about K/2 − 1 other classes, closer to the test tasks' K_test − 1 than a small held-out set.
+        var half = (classes + 1) / 2;
+        int[][] held = [perm[..half].Order().ToArray(), perm[half..].Order().ToArray()];
+        return held.Select(h => (h, all.Except(h).ToArray(), false)).ToArray();
     }
 
     /// <summary>Runs the meta-validation on the training classes' rows.</summary>

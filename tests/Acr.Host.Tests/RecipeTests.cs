@@ -154,7 +154,8 @@ public class RecipeTests
     {
         var thirteen = MetaValidation.Folds(13, 4);
         Assert.Equal(2, thirteen.Count);
-        Assert.All(thirteen, f => Assert.Equal(3, f.HeldOut.Length));
+        Assert.Equal([7, 6], thirteen.Select(f => f.HeldOut.Length).ToArray());
+        Assert.Equal(Enumerable.Range(0, 13), thirteen.SelectMany(f => f.HeldOut).Order());
         Assert.All(thirteen, f => Assert.Equal(13, f.HeldOut.Length + f.Train.Length));
         Assert.Empty(thirteen[0].HeldOut.Intersect(thirteen[1].HeldOut));
         Assert.All(thirteen, f => Assert.False(f.AnomaliesFromTraining));
