@@ -105,10 +105,13 @@ public sealed record ValidationCandidate(string Name, IReadOnlyList<string> Scor
 /// <param name="ValidationTasks">Validation tasks scored per candidate (all folds, π and draws).</param>
 /// <param name="Checkpoints">ACR's validation AUROC along training.</param>
 /// <param name="Candidates">Every candidate, in the order tried (ties go to the earlier).</param>
-/// <param name="Seconds">Wall time of the meta-validation (fold trainings and scoring; not the refit).</param>
+/// <param name="Seconds">
+/// Wall time of the meta-validation (fold trainings and scoring; not the refit). Not serialised, so a model file stays
+/// bit-identical for the same seed; <c>metrics.json</c> records it as <c>validationSeconds</c>.
+/// </param>
 public sealed record RecipeSelection(IReadOnlyList<string> Scorer, string ScorerName, int Iterations, bool AcrValidated, string? Note,
     IReadOnlyList<ValidationFold> Folds, IReadOnlyList<double> Contaminations, int Draws, int ValidationTasks,
-    IReadOnlyList<ValidationCheckpoint> Checkpoints, IReadOnlyList<ValidationCandidate> Candidates, double Seconds)
+    IReadOnlyList<ValidationCheckpoint> Checkpoints, IReadOnlyList<ValidationCandidate> Candidates, [property: System.Text.Json.Serialization.JsonIgnore] double Seconds = 0)
 {
     /// <summary>The chosen scorer.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

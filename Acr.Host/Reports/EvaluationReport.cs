@@ -52,6 +52,7 @@ public static class EvaluationReport
                 w.WriteNumber("trainingSeconds", seed.TrainingSeconds);
                 if (seed.Selection is { } selection)
                 {
+                    w.WriteNumber("validationSeconds", selection.Seconds);
                     w.WritePropertyName("selection");
                     JsonSerializer.Serialize(w, selection, CamelCase);
                 }
