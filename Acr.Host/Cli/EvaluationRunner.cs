@@ -70,8 +70,10 @@ internal static class EvaluationRunner
             ["ACR"] = "ACR",
             ["B1"] = "B1 (running stats)",
             ["B2"] = "B2 (raw batch norm)",
+            ["B3"] = $"B3 (in-batch kNN, k = {InBatchKnnScorer.DefaultK})",
+            [ZeroShotByClassProtocol.SelectedMethod] = "validated recipe (selected)",
         };
-        foreach (var method in ZeroShotByClassProtocol.Methods)
+        foreach (var method in evaluation.Methods)
         {
             var cells = new List<string> { names[method] };
             foreach (var pi in options.Contaminations)
@@ -84,5 +86,14 @@ internal static class EvaluationRunner
         }
 
         console.Write(table);
+        foreach (var seed in evaluation.Seeds)
+        {
+            if (seed.Selection is { } s)
+            {
+                var best = s.Candidates.FirstOrDefault(c => c.Name == s.ScorerName);
+                console.WriteLine(string.Create(inv,
+                    $"seed {seed.Seed}: meta-validation chose {s.ScorerName} ({(best is null ? "not validated" : $"validation AUROC {best.MeanAuroc:F3}")} over {s.ValidationTasks} tasks in {s.Folds.Count} folds), {s.Iterations} iterations{(s.Note is null ? "" : $"; {s.Note}")}"));
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@ namespace Acr.Host.Evaluation;
 /// each task's ROC curve at false-positive rate <see cref="Grid"/>[i], and <see cref="MeanPrecision"/>[i]
 /// the mean interpolated precision (the best precision at recall ≥ <see cref="Grid"/>[i]).
 /// </summary>
-/// <param name="Method">ACR, B1 or B2.</param>
+/// <param name="Method">ACR, B1, B2, B3 or Selected.</param>
 /// <param name="Grid">Evaluation points in [0, 1], ascending.</param>
 /// <param name="MeanTruePositiveRate">Averaged ROC curve at <paramref name="Grid"/>.</param>
 /// <param name="MeanPrecision">Averaged interpolated precision at recall <paramref name="Grid"/>.</param>
@@ -20,12 +20,12 @@ public sealed record AveragedCurve(string Method, double[] Grid, double[] MeanTr
     public const int GridPoints = 201;
 
     /// <summary>
-    /// The averaged curves of ACR, B1 and B2 over the tasks (seed × test class) of <paramref name="contamination"/>
+    /// The averaged curves of ACR, B1, B2, B3 (and the validated recipe's Selected) over the tasks (seed × test class) of <paramref name="contamination"/>
     /// in <paramref name="rows"/> (the first draw of the test tasks, as <c>scores.csv</c> holds them).
     /// </summary>
     /// <param name="rows">Scored rows of the evaluation.</param>
     /// <param name="contamination">The π whose tasks to average.</param>
-    /// <returns>One curve per method, in the order ACR, B1, B2.</returns>
+    /// <returns>One curve per method, in the order ACR, B1, B2, B3, and Selected when the rows have its scores.</returns>
     /// <exception cref="ArgumentException">No task of <paramref name="contamination"/> is in <paramref name="rows"/>.</exception>
     public static IReadOnlyList<AveragedCurve> ForContamination(IReadOnlyList<ScoreRow> rows, double contamination)
     {
@@ -37,7 +37,12 @@ public sealed record AveragedCurve(string Method, double[] Grid, double[] MeanTr
         }
 
         var grid = Enumerable.Range(0, GridPoints).Select(i => (double)i / (GridPoints - 1)).ToArray();
-        var methods = new (string Name, Func<ScoreRow, float> Score)[] { ("ACR", r => r.Acr), ("B1", r => r.B1), ("B2", r => r.B2) };
+        var methods = new List<(string Name, Func<ScoreRow, float> Score)> { ("ACR", r => r.Acr), ("B1", r => r.B1), ("B2", r => r.B2), ("B3", r => r.B3) };
+        if (tasks.All(t => t.All(r => !float.IsNaN(r.Selected))))
+        {
+            methods.Add((ZeroShotByClassProtocol.SelectedMethod, r => r.Selected));
+        }
+
         var curves = new List<AveragedCurve>();
         foreach (var (name, score) in methods)
         {

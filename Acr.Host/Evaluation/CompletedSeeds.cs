@@ -32,6 +32,7 @@ internal sealed class CompletedSeeds
 {
     private const string FormatName = "acr-evaluation-seed";
     private const string ResultKey = "seed.result";
+    private const string ValidationSecondsKey = "seed.validation-seconds";
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     private readonly string _directory;
@@ -90,6 +91,11 @@ internal sealed class CompletedSeeds
         try
         {
             result = JsonSerializer.Deserialize<SeedResult>(file.Metadata[ResultKey], Json) ?? throw new JsonException("null result");
+            if (result.Selection is { } selection && file.Metadata.TryGetValue(ValidationSecondsKey, out var seconds))
+            {
+                // The selection's wall time is left out of its JSON (model files stay bit-identical); metrics.json reports it.
+                result = result with { Selection = selection with { Seconds = double.Parse(seconds, CultureInfo.InvariantCulture) } };
+            }
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or NotSupportedException)
         {
@@ -113,6 +119,8 @@ internal sealed class CompletedSeeds
         var acr = Floats(file, "scores.acr", path, pi.Length);
         var b1 = Floats(file, "scores.b1", path, pi.Length);
         var b2 = Floats(file, "scores.b2", path, pi.Length);
+        var b3 = Floats(file, "scores.b3", path, pi.Length);
+        var selected = Floats(file, "scores.selected", path, pi.Length);
         if (cls.Length != pi.Length || row.Length != pi.Length || anomaly.Length != pi.Length)
         {
             throw Corrupt(path, "its score tensors differ in length");
@@ -121,7 +129,7 @@ internal sealed class CompletedSeeds
         var scores = new List<ScoreRow>(pi.Length);
         for (var i = 0; i < pi.Length; i++)
         {
-            scores.Add(new ScoreRow(result.Seed, _contaminations[pi[i]], _split.TestClasses[cls[i]], row[i], _labels[row[i]], anomaly[i] == 1, acr[i], b1[i], b2[i]));
+            scores.Add(new ScoreRow(result.Seed, _contaminations[pi[i]], _split.TestClasses[cls[i]], row[i], _labels[row[i]], anomaly[i] == 1, acr[i], b1[i], b2[i], b3[i], selected[i]));
         }
 
         DetectorModel? model = null;
@@ -161,7 +169,8 @@ internal sealed class CompletedSeeds
         var piIndex = _contaminations.Select((p, i) => (p, i)).ToDictionary(x => x.p, x => x.i);
         var classIndex = _split.TestClasses.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
         var n = scores.Count;
-        float[] pi = new float[n], cls = new float[n], row = new float[n], anomaly = new float[n], acr = new float[n], b1 = new float[n], b2 = new float[n];
+        float[] pi = new float[n], cls = new float[n], row = new float[n], anomaly = new float[n], acr = new float[n], b1 = new float[n], b2 = new float[n],
+            b3 = new float[n], selected = new float[n];
         for (var i = 0; i < n; i++)
         {
             var s = scores[i];
@@ -170,7 +179,8 @@ internal sealed class CompletedSeeds
                 throw new AcrUsageException($"An evaluation keeps its completed seeds for --resume only for data of up to {TrainingCheckpoint.MaxRows} rows; this one has more.");
             }
 
-            (pi[i], cls[i], row[i], anomaly[i], acr[i], b1[i], b2[i]) = (piIndex[s.Contamination], classIndex[s.TestClass], s.Row, s.IsAnomaly ? 1 : 0, s.Acr, s.B1, s.B2);
+            (pi[i], cls[i], row[i], anomaly[i], acr[i], b1[i], b2[i], b3[i], selected[i]) =
+                (piIndex[s.Contamination], classIndex[s.TestClass], s.Row, s.IsAnomaly ? 1 : 0, s.Acr, s.B1, s.B2, s.B3, s.Selected);
         }
 
         var metadata = new Dictionary<string, string>(_fingerprint, StringComparer.Ordinal)
@@ -178,10 +188,15 @@ internal sealed class CompletedSeeds
             [ModelStore.FormatKey] = FormatName,
             [ResultKey] = JsonSerializer.Serialize(result, Json),
         };
+        if (result.Selection is { } selection)
+        {
+            metadata[ValidationSecondsKey] = selection.Seconds.ToString("R", CultureInfo.InvariantCulture);
+        }
+
         var tensors = new List<(string Name, int[] Shape, ReadOnlyMemory<float> Data)>
         {
             ("scores.pi", [n], pi), ("scores.class", [n], cls), ("scores.row", [n], row), ("scores.anomaly", [n], anomaly),
-            ("scores.acr", [n], acr), ("scores.b1", [n], b1), ("scores.b2", [n], b2),
+            ("scores.acr", [n], acr), ("scores.b1", [n], b1), ("scores.b2", [n], b2), ("scores.b3", [n], b3), ("scores.selected", [n], selected),
         };
         if (model is not null)
         {
@@ -250,6 +265,8 @@ internal sealed class CompletedSeeds
             ["run.--lr"] = adam.LearningRate.ToString("R", inv),
             ["run.adam"] = string.Create(inv, $"beta1={adam.Beta1:R},beta2={adam.Beta2:R},eps={adam.Epsilon:R},weight-decay={adam.WeightDecay:R}"),
             ["run.--backend"] = backend.Name,
+            ["run.--recipe"] = options.Recipe.ToString(),
+            ["run.validation"] = JsonSerializer.Serialize(options.Validation, Json),
             ["run.rows"] = data.Rows.ToString(inv),
             ["run.features"] = data.Columns.ToString(inv),
         };

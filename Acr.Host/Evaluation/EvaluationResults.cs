@@ -11,7 +11,7 @@ namespace Acr.Host.Evaluation;
 public sealed record TaskMetrics(string TestClass, int Normals, int Anomalies, double Auroc, double Aupr, double F1, int Draw = 0);
 
 /// <summary>One method's metrics on every test task of one contamination level.</summary>
-/// <param name="Method">ACR, B1 or B2.</param>
+/// <param name="Method">ACR, B1, B2, B3 or Selected.</param>
 /// <param name="Tasks">Per test class (and per draw of the test tasks).</param>
 public sealed record MethodMetrics(string Method, IReadOnlyList<TaskMetrics> Tasks)
 {
@@ -35,10 +35,14 @@ public sealed record ContaminationResult(double Contamination, IReadOnlyList<Met
 /// <param name="FinalLoss">Loss of the last training iteration (NaN for a detector without trainable parameters).</param>
 /// <param name="TrainingSeconds">Wall time of meta-training.</param>
 /// <param name="ByContamination">Metrics per π.</param>
-public sealed record SeedResult(ulong Seed, double FinalLoss, double TrainingSeconds, IReadOnlyList<ContaminationResult> ByContamination);
+public sealed record SeedResult(ulong Seed, double FinalLoss, double TrainingSeconds, IReadOnlyList<ContaminationResult> ByContamination)
+{
+    /// <summary>What meta-validation chose for this seed (null with the paper's recipe); <see cref="TrainingSeconds"/> includes it.</summary>
+    public Recipes.RecipeSelection? Selection { get; init; }
+}
 
 /// <summary>Mean ± sample std over seeds of the per-seed mean over test tasks.</summary>
-/// <param name="Method">ACR, B1 or B2.</param>
+/// <param name="Method">ACR, B1, B2, B3 or Selected.</param>
 /// <param name="Contamination">π.</param>
 /// <param name="AurocMean">Mean AUROC.</param>
 /// <param name="AurocStd">Std of AUROC.</param>
@@ -58,4 +62,7 @@ public sealed record SummaryRow(string Method, double Contamination, double Auro
 /// <param name="Acr">ACR score (batch mode).</param>
 /// <param name="B1">B1 score (running statistics).</param>
 /// <param name="B2">B2 score (raw batch norm).</param>
-public readonly record struct ScoreRow(ulong Seed, double Contamination, string TestClass, int Row, string Label, bool IsAnomaly, float Acr, float B1, float B2);
+/// <param name="B3">B3 score (in-batch kNN, k = 10).</param>
+/// <param name="Selected">The validated recipe's chosen score (NaN with the paper's recipe).</param>
+public readonly record struct ScoreRow(ulong Seed, double Contamination, string TestClass, int Row, string Label, bool IsAnomaly, float Acr, float B1, float B2,
+    float B3 = 0, float Selected = float.NaN);

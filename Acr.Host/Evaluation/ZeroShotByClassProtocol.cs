@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Acr.Host.Composition;
 using Acr.Host.Preprocessing;
+using Acr.Host.Recipes;
 using Acr.Host.Scoring;
 using Acr.Host.Training;
 using Acr.Nn;
@@ -20,8 +21,19 @@ public sealed record ZeroShotProtocolOptions
     /// <summary>First seed.</summary>
     public ulong BaseSeed { get; init; }
 
-    /// <summary>Meta-training settings.</summary>
+    /// <summary>Meta-training settings (with <see cref="TrainingRecipe.Validated"/>, their iterations are the most tried).</summary>
     public MetaTrainingOptions Training { get; init; } = new();
+
+    /// <summary>
+    /// How each seed's model is trained and which score the "Selected" method applies: <see cref="TrainingRecipe.Paper"/>
+    /// (the library's default: plain ACR meta-training, no "Selected" method) or <see cref="TrainingRecipe.Validated"/>
+    /// (the default of <c>acr evaluate</c>: meta-validation on the training classes chooses the iterations and the scorer,
+    /// then the model is refitted on every training class; see <see cref="MetaValidation"/>).
+    /// </summary>
+    public TrainingRecipe Recipe { get; init; } = TrainingRecipe.Paper;
+
+    /// <summary>Meta-validation settings, used with <see cref="TrainingRecipe.Validated"/>.</summary>
+    public MetaValidationOptions Validation { get; init; } = new();
 
     /// <summary>Resolved detector options.</summary>
     public IReadOnlyDictionary<string, string> DetectorOptions { get; init; } = new Dictionary<string, string>();
@@ -74,21 +86,32 @@ public sealed record ZeroShotProtocolOptions
         {
             throw new AcrUsageException(e.UserMessage(), e);
         }
+
+        Validation.Validate();
     }
 }
 
 /// <summary>What the protocol produced.</summary>
 public sealed class ZeroShotEvaluation : IDisposable
 {
-    internal ZeroShotEvaluation(ClassSplit split, Standardizer standardizer, IReadOnlyList<SeedResult> seeds, IReadOnlyList<ScoreRow> scores, DetectorModel firstModel)
+    internal ZeroShotEvaluation(ClassSplit split, Standardizer standardizer, IReadOnlyList<SeedResult> seeds, IReadOnlyList<ScoreRow> scores, DetectorModel firstModel,
+        TrainingRecipe recipe)
     {
+        Recipe = recipe;
+        Methods = ZeroShotByClassProtocol.MethodsOf(recipe);
         Split = split;
         Standardizer = standardizer;
         Seeds = seeds;
         Scores = scores;
         FirstModel = firstModel;
-        Summary = Summarise(seeds);
+        Summary = Summarise(seeds, Methods);
     }
+
+    /// <summary>The recipe the models were trained with.</summary>
+    public TrainingRecipe Recipe { get; }
+
+    /// <summary>The methods reported, in order: ACR, B1, B2, B3, and "Selected" (the recipe's chosen scorer) with <see cref="TrainingRecipe.Validated"/>.</summary>
+    public IReadOnlyList<string> Methods { get; }
 
     /// <summary>The class split.</summary>
     public ClassSplit Split { get; }
@@ -116,10 +139,10 @@ public sealed class ZeroShotEvaluation : IDisposable
     /// <summary>Disposes <see cref="FirstModel"/>.</summary>
     public void Dispose() => FirstModel.Dispose();
 
-    private static SummaryRow[] Summarise(IReadOnlyList<SeedResult> seeds)
+    private static SummaryRow[] Summarise(IReadOnlyList<SeedResult> seeds, IReadOnlyList<string> methods)
     {
         var rows = new List<SummaryRow>();
-        foreach (var method in ZeroShotByClassProtocol.Methods)
+        foreach (var method in methods)
         {
             foreach (var cr in seeds[0].ByContamination)
             {
@@ -139,15 +162,23 @@ public sealed class ZeroShotEvaluation : IDisposable
 /// The zero-shot-by-class protocol: train classes = first floor(K/2) in ordinal order, z-scored with
 /// training-class statistics; ACR meta-training; then, for each π and each test class, one task of all
 /// its rows plus max(1, floor(n·π/(1−π))) anomalies drawn without replacement from the other test
-/// classes, scored as one batch by ACR (batch mode), B1 (running statistics) and B2 (raw batch norm).
-/// All test tasks of one π go through the network in one pass, one segment each.
+/// classes, scored as one batch by ACR (batch mode), B1 (running statistics), B2 (raw batch norm), B3 (in-batch kNN,
+/// k = 10) and, with the validated recipe, the scorer meta-validation chose ("Selected"). All test tasks of one π go
+/// through the network in one pass, one segment each. Meta-validation sees only the training classes' rows.
 /// </summary>
 /// <param name="detector">The detector to meta-train.</param>
 /// <param name="backend">The backend.</param>
 public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend backend)
 {
-    /// <summary>The methods compared, in report order.</summary>
-    public static readonly IReadOnlyList<string> Methods = ["ACR", "B1", "B2"];
+    /// <summary>The methods every run compares, in report order.</summary>
+    public static readonly IReadOnlyList<string> Methods = ["ACR", "B1", "B2", "B3"];
+
+    /// <summary>The name of the validated recipe's chosen scorer in the reports.</summary>
+    public const string SelectedMethod = "Selected";
+
+    /// <summary>The methods a run with <paramref name="recipe"/> reports.</summary>
+    /// <param name="recipe">The recipe.</param>
+    public static IReadOnlyList<string> MethodsOf(TrainingRecipe recipe) => recipe == TrainingRecipe.Validated ? [.. Methods, SelectedMethod] : Methods;
 
     private readonly IDetector _detector = detector ?? throw new ArgumentNullException(nameof(detector));
     private readonly ComputeBackend _backend = backend ?? throw new ArgumentNullException(nameof(backend));
@@ -190,6 +221,7 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
 
         var split = ClassSplit.ByLabel(data.Labels, options.TrainClasses);
         CheckMemory(split, options, MemoryBudgetBytes());
+        CheckTaskSizes(split, options);
         var standardizer = Standardizer.Fit(data.Features, data.Columns, split.AllTrainRows());
         var x = standardizer.Transform(data.Features);
         var d = data.Columns;
@@ -213,13 +245,21 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
 
                 var firstScore = scoreRows.Count;
                 var clock = Stopwatch.StartNew();
-                var model = ModelTrainer.TrainModel(_detector, options.DetectorOptions, seed, x, d, split.TrainRowsByClass, options.Training, _backend,
+                RecipeSelection? selection = null;
+                var training = options.Training;
+                if (options.Recipe == TrainingRecipe.Validated)
+                {
+                    selection = Validate(data, split, options, seed, p => progress?.Invoke(s, p), cancellationToken);
+                    training = training with { Iterations = selection.Iterations };
+                }
+
+                var model = ModelTrainer.TrainModel(_detector, options.DetectorOptions, seed, x, d, split.TrainRowsByClass, training, _backend,
                     p => progress?.Invoke(s, p), cancellationToken, out var losses);
                 try
                 {
                     var trainSeconds = clock.Elapsed.TotalSeconds;
-                    var byPi = Evaluate(model, x, data.Labels, d, split, options.Contaminations, options.TestDraws, seed, scoreRows);
-                    var result = new SeedResult(seed, losses.Length > 0 ? losses[^1] : double.NaN, trainSeconds, byPi);
+                    var byPi = Evaluate(model, x, data.Labels, d, split, options.Contaminations, options.TestDraws, seed, selection?.Choice, scoreRows);
+                    var result = new SeedResult(seed, losses.Length > 0 ? losses[^1] : double.NaN, trainSeconds, byPi) { Selection = selection };
                     completed?.Save(s, result, scoreRows[firstScore..], s == 0 ? model : null);
                     seeds.Add(result);
                 }
@@ -236,7 +276,7 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
                 }
             }
 
-            return new ZeroShotEvaluation(split, standardizer, seeds, scoreRows, firstModel!);
+            return new ZeroShotEvaluation(split, standardizer, seeds, scoreRows, firstModel!, options.Recipe);
         }
         catch
         {
@@ -246,8 +286,46 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
         }
     }
 
-    /// <summary>Bytes one kept score row takes, with the list's growth headroom (a <see cref="ScoreRow"/> is 56 bytes; lists grow by doubling).</summary>
-    internal const long BytesPerScoreRow = 112;
+    /// <summary>Bytes one kept score row takes, with the list's growth headroom (a <see cref="ScoreRow"/> is 64 bytes; lists grow by doubling).</summary>
+    internal const long BytesPerScoreRow = 128;
+
+    /// <summary>
+    /// Meta-validation of one seed on the training classes: only their rows, copied out of the data, reach it, so no
+    /// test-class row can take part in the fold trainings, their preprocessing or the choice.
+    /// </summary>
+    private RecipeSelection Validate(TabularDataset data, ClassSplit split, ZeroShotProtocolOptions options, ulong seed, Action<TrainingProgress> progress,
+        CancellationToken cancellationToken)
+    {
+        var d = data.Columns;
+        var trainRows = split.AllTrainRows();
+        var features = RowGather.Gather(data.Features, d, trainRows);
+        var rowsByClass = new List<int[]>();
+        var next = 0;
+        foreach (var rows in split.TrainRowsByClass)
+        {
+            rowsByClass.Add(Enumerable.Range(next, rows.Length).ToArray());
+            next += rows.Length;
+        }
+
+        return MetaValidation.Select(_detector, options.DetectorOptions, seed, features, d, split.TrainClasses, rowsByClass, options.Training, options.Validation, _backend,
+            (_, p) => progress(p), cancellationToken);
+    }
+
+    /// <summary>Refuses, before any training, a test task too large for the exact in-batch kNN of B3.</summary>
+    internal static void CheckTaskSizes(ClassSplit split, ZeroShotProtocolOptions options)
+    {
+        var testRows = split.TestRowsByClass.Sum(r => r.Length);
+        for (var t = 0; t < split.TestClasses.Count; t++)
+        {
+            var n = split.TestRowsByClass[t].Length;
+            var largest = n + Math.Min(AnomalyCount(n, options.Contaminations.Max()), testRows - n);
+            if (largest > InBatchKnnScorer.MaxBatchRows)
+            {
+                throw new AcrUsageException(string.Create(CultureInfo.InvariantCulture,
+                    $"Test class '{split.TestClasses[t]}' makes a task of {largest:N0} rows; baseline B3 (in-batch kNN) compares every pair of a task's rows and takes at most {InBatchKnnScorer.MaxBatchRows:N0}; evaluate on a subsample of the data (fewer rows per class)."));
+            }
+        }
+    }
 
     /// <summary>Half the memory the runtime may use: what the kept results of a run may take.</summary>
     internal static long MemoryBudgetBytes() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
@@ -279,7 +357,7 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
     }
 
     private List<ContaminationResult> Evaluate(DetectorModel model, float[] x, IReadOnlyList<string> classOf, int d, ClassSplit split, IReadOnlyList<double> contaminations,
-        int draws, ulong seed, List<ScoreRow> scoreRows)
+        int draws, ulong seed, ScorerChoice? selected, List<ScoreRow> scoreRows)
     {
         var results = new List<ContaminationResult>();
         using var scorer = new ZeroShotScorer(model, _backend);
@@ -292,13 +370,14 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
             // Each test class's anomaly pool: the rows of the other test classes. Draws shuffle it in place
             // (a partial Fisher–Yates is uniform from any order), so draw 0 starts from the data order.
             var anomalyPools = split.TestRowsByClass.Select((_, t) => split.TestRowsByClass.Where((_, i) => i != t).SelectMany(r => r).ToArray()).ToArray();
-            var perMethod = new List<TaskMetrics>[] { [], [], [] };
+            var methods = MethodsOf(selected is null ? TrainingRecipe.Paper : TrainingRecipe.Validated);
+            var perMethod = methods.Select(_ => new List<TaskMetrics>()).ToArray();
             for (var draw = 0; draw < draws; draw++)
             {
-                EvaluateDraw(scorer, rawBatchNorm, x, classOf, d, split, anomalyPools, pi, draw, random, seed, perMethod, draw == 0 ? scoreRows : null);
+                EvaluateDraw(scorer, rawBatchNorm, x, classOf, d, split, anomalyPools, pi, draw, random, seed, selected, perMethod, draw == 0 ? scoreRows : null);
             }
 
-            results.Add(new ContaminationResult(pi, Methods.Select((name, m) => new MethodMetrics(name, perMethod[m])).ToArray()));
+            results.Add(new ContaminationResult(pi, methods.Select((name, m) => new MethodMetrics(name, perMethod[m])).ToArray()));
         }
 
         return results;
@@ -309,7 +388,7 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
     /// replacement from the other test classes; every task scored in one pass (one segment each).
     /// </summary>
     private static void EvaluateDraw(ZeroShotScorer scorer, RawBatchNormScorer rawBatchNorm, float[] x, IReadOnlyList<string> classOf, int d, ClassSplit split,
-        int[][] anomalyPools, double pi, int draw, SeededRandom random, ulong seed, List<TaskMetrics>[] perMethod, List<ScoreRow>? scoreRows)
+        int[][] anomalyPools, double pi, int draw, SeededRandom random, ulong seed, ScorerChoice? selected, List<TaskMetrics>[] perMethod, List<ScoreRow>? scoreRows)
     {
         var taskRows = new List<int[]>();
         var taskLabels = new List<bool[]>();
@@ -336,8 +415,22 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
         scorer.Score(batch, segments, BatchNormMode.Batch, acr);
         scorer.Score(batch, segments, BatchNormMode.Running, b1);
         rawBatchNorm.Score(batch, segments, b2);
+        var lengths = taskRows.Select(r => r.Length).ToArray();
+        var b3 = InBatchKnnScorer.Score(batch, d, lengths, InBatchKnnScorer.DefaultK);
+        float[]? chosen = null;
+        if (selected is not null)
+        {
+            var parts = selected.Components.Select(c => c.Kind switch
+            {
+                ScoreComponentKind.Acr => acr,
+                ScoreComponentKind.RawBatchNorm => b2,
+                _ when c.K == InBatchKnnScorer.DefaultK => b3,
+                _ => InBatchKnnScorer.Score(batch, d, lengths, c.K),
+            }).ToArray();
+            chosen = selected.Combine(parts, lengths);
+        }
 
-        var methodScores = new[] { acr, b1, b2 };
+        float[][] methodScores = chosen is null ? [acr, b1, b2, b3] : [acr, b1, b2, b3, chosen];
         for (var t = 0; t < taskRows.Count; t++)
         {
             var start = segments.Start(t);
@@ -356,7 +449,8 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
                 for (var i = 0; i < n; i++)
                 {
                     var row = taskRows[t][i];
-                    scoreRows.Add(new ScoreRow(seed, pi, split.TestClasses[t], row, classOf[row], labels[i], acr[start + i], b1[start + i], b2[start + i]));
+                    scoreRows.Add(new ScoreRow(seed, pi, split.TestClasses[t], row, classOf[row], labels[i], acr[start + i], b1[start + i], b2[start + i], b3[start + i],
+                        chosen is null ? float.NaN : chosen[start + i]));
                 }
             }
         }

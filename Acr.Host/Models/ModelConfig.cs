@@ -41,6 +41,12 @@ public sealed record ModelConfig
 
     /// <summary>Meta-training settings, for the record.</summary>
     public required TrainingRecord Training { get; init; }
+
+    /// <summary>
+    /// What meta-validation chose when the model was trained with the validated recipe — the scorer <c>acr score</c>
+    /// applies in batch mode, the iterations, and the validation figures; null for the paper's recipe (score = ACR).
+    /// </summary>
+    public Recipes.RecipeSelection? Selection { get; init; }
 }
 
 /// <summary>The meta-training settings a model was trained with.</summary>

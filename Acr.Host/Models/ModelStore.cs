@@ -86,6 +86,18 @@ public static class ModelStore
             throw new ModelFormatException($"'{path}' uses model format version {config.FormatVersion} (written by Acr {config.AcrVersion}); this Acr {AcrVersion} reads version {CurrentFormatVersion}.");
         }
 
+        if (config.Selection is { } selection)
+        {
+            try
+            {
+                _ = Recipes.ScorerChoice.Parse(selection.Scorer ?? []);
+            }
+            catch (FormatException e)
+            {
+                throw new ModelFormatException($"'{path}': the model's chosen scorer cannot be applied ({e.Message}).", e);
+            }
+        }
+
         var features = config.FeatureNames.Count;
         if (features == 0 || config.PreprocessingMean.Count != features || config.PreprocessingStd.Count != features)
         {

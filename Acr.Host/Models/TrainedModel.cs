@@ -57,7 +57,8 @@ public sealed class TrainedModel : IDisposable
     /// <summary>
     /// Zero-shot scores every row of <paramref name="data"/>: its feature columns are matched to the model's by name, each
     /// row is preprocessed as in training, and the rows are scored in batches (one per group when the data has a group
-    /// column, else consecutive batches of <see cref="ScoringRequest.BatchSize"/>), each batch centred by its own statistics.
+    /// column, else consecutive batches of <see cref="ScoringRequest.BatchSize"/>), each batch centred by its own statistics. In batch
+    /// mode the score is the one the model's <see cref="Scorer"/> names (ACR unless meta-validation chose otherwise).
     /// </summary>
     /// <param name="data">The rows to score.</param>
     /// <param name="request">Batching and batch-norm mode (defaults: 256-row batches, batch mode).</param>
@@ -72,9 +73,38 @@ public sealed class TrainedModel : IDisposable
         var layout = data.Groups is { } groups ? BatchLayout.ByGroup(groups, batchMode) : BatchLayout.Consecutive(data.Rows, request.BatchSize, batchMode);
         var x = Standardizer.Transform(FeatureColumns.Reorder(data.Features, data.Columns, source));
         var rows = RowGather.Gather(x, features, [.. layout.Order]);
+        if (batchMode && Config.Selection is { } selection && selection.Choice != Recipes.ScorerChoice.AcrOnly)
+        {
+            var lengths = layout.Lengths.ToArray();
+            foreach (var n in lengths)
+            {
+                CheckKnnBatch(selection.Choice, n);
+            }
+
+            return new ScoreResult(layout, Recipes.ComponentScorer.Score(selection.Choice, rows, features, lengths, Model, Backend), data.Labels);
+        }
+
         using var scorer = new ZeroShotScorer(Model, Backend);
         var scores = scorer.Score(rows, [.. layout.Lengths], request.Mode);
         return new ScoreResult(layout, scores, data.Labels);
+    }
+
+    /// <summary>The scorer this model applies in batch mode: what meta-validation chose, else ACR.</summary>
+    public Recipes.ScorerChoice Scorer => Config.Selection?.Choice ?? Recipes.ScorerChoice.AcrOnly;
+
+    private static void CheckKnnBatch(Recipes.ScorerChoice choice, int rows)
+    {
+        if (choice.Components.Any(c => c.Kind == Recipes.ScoreComponentKind.Knn))
+        {
+            try
+            {
+                Evaluation.InBatchKnnScorer.CheckBatch(rows);
+            }
+            catch (ArgumentException e)
+            {
+                throw new AcrUsageException($"This model's chosen scorer ({choice.Name}) uses in-batch kNN: {e.Message}", e);
+            }
+        }
     }
 
     /// <summary>Releases the model's backend memory.</summary>

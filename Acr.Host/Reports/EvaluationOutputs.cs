@@ -79,7 +79,8 @@ public static partial class EvaluationOutputs
             PreprocessingMean = evaluation.Standardizer.Mean,
             PreprocessingStd = evaluation.Standardizer.Std,
             TrainClasses = evaluation.Split.TrainClasses,
-            Training = ModelTrainer.Record(options.Training, backend, data.Source),
+            Training = ModelTrainer.Record(evaluation.Seeds[0].Selection is { } chosen ? options.Training with { Iterations = chosen.Iterations } : options.Training, backend, data.Source),
+            Selection = evaluation.Seeds[0].Selection,
         };
         ModelStore.Save(modelPath, evaluation.FirstModel, config);
         var runConfig = new Dictionary<string, object?>
@@ -92,6 +93,8 @@ public static partial class EvaluationOutputs
             ["seeds"] = options.Seeds,
             ["testDraws"] = options.TestDraws,
             ["baseSeed"] = options.BaseSeed,
+            ["recipe"] = options.Recipe == Recipes.TrainingRecipe.Validated ? "validated" : "paper",
+            ["b3K"] = InBatchKnnScorer.DefaultK,
             ["contaminations"] = options.Contaminations,
             ["iterations"] = options.Training.Iterations,
             ["tasks"] = options.Training.TasksPerIteration,

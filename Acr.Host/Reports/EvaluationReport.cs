@@ -23,6 +23,8 @@ public static class EvaluationReport
             using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
             w.WriteStartObject();
             w.WriteString("protocol", "zero-shot-by-class");
+            w.WriteString("recipe", evaluation.Recipe == Recipes.TrainingRecipe.Validated ? "validated" : "paper");
+            WriteStrings(w, "methods", evaluation.Methods);
             w.WritePropertyName("config");
             JsonSerializer.Serialize(w, config);
             w.WritePropertyName("environment");
@@ -48,6 +50,13 @@ public static class EvaluationReport
                 }
 
                 w.WriteNumber("trainingSeconds", seed.TrainingSeconds);
+                if (seed.Selection is { } selection)
+                {
+                    w.WriteNumber("validationSeconds", selection.Seconds);
+                    w.WritePropertyName("selection");
+                    JsonSerializer.Serialize(w, selection, CamelCase);
+                }
+
                 w.WriteStartArray("contaminations");
                 foreach (var c in seed.ByContamination)
                 {
@@ -78,7 +87,7 @@ public static class EvaluationReport
 
     /// <summary>
     /// Writes <c>scores.csv</c> in the one schema (<see cref="ScoresCsv"/>): row, batch (the task's normal class), score (ACR),
-    /// label, anomaly, seed, contamination, b1, b2 — for the first draw of the test tasks (the protocol's own; further draws
+    /// label, anomaly, seed, contamination, b1, b2, b3, selected — for the first draw of the test tasks (the protocol's own; further draws
     /// only enter the metrics).
     /// </summary>
     /// <param name="path">Destination.</param>
@@ -87,7 +96,7 @@ public static class EvaluationReport
     {
         ArgumentNullException.ThrowIfNull(rows);
         ScoresCsv.Write(path, ScoresCsv.Columns.Label | ScoresCsv.Columns.Evaluation,
-            rows.Select(r => new ScoresCsv.Record(r.Row, r.TestClass, r.Acr, r.Label, r.IsAnomaly, r.Seed, r.Contamination, r.B1, r.B2)));
+            rows.Select(r => new ScoresCsv.Record(r.Row, r.TestClass, r.Acr, r.Label, r.IsAnomaly, r.Seed, r.Contamination, r.B1, r.B2, r.B3, r.Selected)));
     }
 
     private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)

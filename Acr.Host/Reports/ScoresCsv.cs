@@ -8,7 +8,8 @@ namespace Acr.Host.Reports;
 /// <c>row</c> (0-based data row), <c>batch</c> (the batch it was scored in: a group value, a batch index, or an
 /// evaluation task's normal class), <c>score</c> (the detector's score, higher = more anomalous), <c>label</c> (the row's
 /// label in the data), <c>anomaly</c> (1 if the row is an anomaly of its evaluation task), <c>seed</c> and
-/// <c>contamination</c> (of the evaluation run), <c>b1</c> and <c>b2</c> (the baselines' scores on the same batch).
+/// <c>contamination</c> (of the evaluation run), <c>b1</c>, <c>b2</c> and <c>b3</c> (the baselines' scores on the same batch), and
+/// <c>selected</c> (the validated recipe's chosen score; empty with the paper's recipe).
 /// <c>acr score</c> writes row, batch, score[, label]; <c>acr evaluate</c> writes them all.
 /// </summary>
 public static class ScoresCsv
@@ -23,7 +24,7 @@ public static class ScoresCsv
         /// <summary>label.</summary>
         Label = 1,
 
-        /// <summary>anomaly, seed, contamination, b1, b2.</summary>
+        /// <summary>anomaly, seed, contamination, b1, b2, b3, selected.</summary>
         Evaluation = 2,
     }
 
@@ -37,13 +38,15 @@ public static class ScoresCsv
     /// <param name="Contamination">Evaluation π.</param>
     /// <param name="B1">Baseline B1's score.</param>
     /// <param name="B2">Baseline B2's score.</param>
+    /// <param name="B3">Baseline B3's score.</param>
+    /// <param name="Selected">The validated recipe's chosen score (NaN: none, written as an empty field).</param>
     public readonly record struct Record(int Row, string Batch, float Score, string? Label = null, bool IsAnomaly = false, ulong Seed = 0,
-        double Contamination = 0, float B1 = 0, float B2 = 0);
+        double Contamination = 0, float B1 = 0, float B2 = 0, float B3 = 0, float Selected = float.NaN);
 
     /// <summary>The header line for <paramref name="columns"/>.</summary>
     /// <param name="columns">Which optional columns.</param>
     public static string Header(Columns columns) =>
-        "row,batch,score" + (columns.HasFlag(Columns.Label) ? ",label" : "") + (columns.HasFlag(Columns.Evaluation) ? ",anomaly,seed,contamination,b1,b2" : "");
+        "row,batch,score" + (columns.HasFlag(Columns.Label) ? ",label" : "") + (columns.HasFlag(Columns.Evaluation) ? ",anomaly,seed,contamination,b1,b2,b3,selected" : "");
 
     /// <summary>Writes the file atomically.</summary>
     /// <param name="path">Destination.</param>
@@ -82,6 +85,13 @@ public static class ScoresCsv
                     w.Write(r.B1.ToString("R", inv));
                     w.Write(',');
                     w.Write(r.B2.ToString("R", inv));
+                    w.Write(',');
+                    w.Write(r.B3.ToString("R", inv));
+                    w.Write(',');
+                    if (!float.IsNaN(r.Selected))
+                    {
+                        w.Write(r.Selected.ToString("R", inv));
+                    }
                 }
 
                 w.WriteLine();

@@ -41,11 +41,13 @@ public class CliWorkflowTests
         Assert.Contains("ACR", r.Output);
         using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
         var summary = metrics.RootElement.GetProperty("summary");
-        Assert.Equal(6, summary.GetArrayLength()); // 3 methods × 2 π
+        Assert.Equal(10, summary.GetArrayLength()); // ACR, B1, B2, B3, Selected (the default validated recipe) × 2 π
+        Assert.Equal("validated", metrics.RootElement.GetProperty("recipe").GetString());
+        Assert.True(metrics.RootElement.GetProperty("seeds")[0].TryGetProperty("selection", out _));
         Assert.Equal(2, metrics.RootElement.GetProperty("seeds").GetArrayLength());
         Assert.True(File.Exists(Path.Combine(outDir, "model.safetensors")));
         var scoreLines = File.ReadAllLines(Path.Combine(outDir, "scores.csv"));
-        Assert.Equal("row,batch,score,label,anomaly,seed,contamination,b1,b2", scoreLines[0]);
+        Assert.Equal("row,batch,score,label,anomaly,seed,contamination,b1,b2,b3,selected", scoreLines[0]);
         Assert.True(scoreLines.Length > 100);
         Assert.Empty(Directory.GetFiles(outDir, "*.tmp"));
     }

@@ -81,7 +81,7 @@ public class CurveTests
 
         rows.Add(new ScoreRow(0, 0.2, "other", 0, "x", true, 1, 1, 1));
         var curves = AveragedCurve.ForContamination(rows, 0.1);
-        Assert.Equal(["ACR", "B1", "B2"], curves.Select(c => c.Method).ToArray());
+        Assert.Equal(["ACR", "B1", "B2", "B3"], curves.Select(c => c.Method).ToArray());
         foreach (var c in curves)
         {
             Assert.Equal(6, c.Tasks);
@@ -106,10 +106,12 @@ public class CurveTests
         {
             var svg = XDocument.Load(Path.Combine(outDir, name));
             XNamespace ns = "http://www.w3.org/2000/svg";
-            Assert.Equal(3, svg.Descendants(ns + "polyline").Count());
+            Assert.Equal(5, svg.Descendants(ns + "polyline").Count()); // ACR, B1, B2, B3 and the default recipe's Selected
             var legend = string.Join(" ", svg.Descendants(ns + "text").Select(t => t.Value));
             Assert.Contains("ACR", legend);
             Assert.Contains("B2", legend);
+            Assert.Contains("B3", legend);
+            Assert.Contains("Selected", legend);
         }
 
         Assert.Empty(Directory.GetFiles(outDir, "*.pending"));

@@ -20,6 +20,7 @@ internal sealed class EvaluateCommand : CliCommand
         Description = "Continue an interrupted evaluation in the same --out folder: the seeds it completed (kept in OUT/resume until the outputs are written) are loaded, not run again; the outputs equal an uninterrupted run's.",
     };
 
+    private readonly Option<string> _recipe = RecipeOption.Create();
     private readonly Option<ulong> _seed = CliOptions.Seed();
     private readonly Option<bool> _quiet = CliOptions.Quiet();
     private readonly Option<string> _contamination = CliOptions.Contamination();
@@ -31,7 +32,7 @@ internal sealed class EvaluateCommand : CliCommand
     public EvaluateCommand(CliContext context)
         : base(context, "evaluate", "Run an evaluation protocol and write metrics.json, scores.csv, model.safetensors and ROC / precision-recall plots (SVG, per π) to --out.")
     {
-        Add([_protocol, _outDir, _seeds, _testDraws, _resume, _seed, _quiet, _contamination, _trainClasses, .. _data, .. _training, .. _backend]);
+        Add([_protocol, _outDir, _seeds, _testDraws, _recipe, _resume, _seed, _quiet, _contamination, _trainClasses, .. _data, .. _training, .. _backend]);
     }
 
     protected override int Run(ParseResult parse)
@@ -52,6 +53,7 @@ internal sealed class EvaluateCommand : CliCommand
             Training = _training.Read(parse),
             DetectorOptions = _training.DetectorOptions(parse, Context.Registry),
             TrainClasses = classes.Length > 0 ? classes : null,
+            Recipe = RecipeOption.Parse(parse.GetValue(_recipe)),
         };
         options.Validate();
         var table = _data.Read(Context, parse, trainingDistributions: all => ClassSplit.TrainClassesOf(all, options.TrainClasses));

@@ -45,7 +45,7 @@ internal sealed class ScoreCommand : CliCommand
         var result = trained.Score(table, request);
         result.WriteCsv(path);
         var batches = result.Layout.Count;
-        Context.Console.WriteLine($"scored {table.Rows} rows in {batches} batch{(batches == 1 ? "" : "es")} ({(request.Mode == BatchNormMode.Batch ? "batch mode" : "running statistics")})");
+        Context.Console.WriteLine($"scored {table.Rows} rows in {batches} batch{(batches == 1 ? "" : "es")} ({(request.Mode == BatchNormMode.Batch ? $"batch mode, {trained.Scorer.Name}" : "running statistics")})");
         Context.Console.WriteLine($"scores: {path}");
         return 0;
     }

@@ -1,4 +1,5 @@
 using Acr.Host.Composition;
+using Acr.Host.Recipes;
 using Acr.Host.Training;
 
 namespace Acr.Host.Cli;
@@ -7,6 +8,7 @@ namespace Acr.Host.Cli;
 internal sealed class TrainCommand : CliCommand
 {
     private readonly Option<string> _outFile = new("--out") { Description = "Model file to write (.safetensors).", Required = true };
+    private readonly Option<string> _recipe = RecipeOption.Create();
     private readonly Option<ulong> _seed = CliOptions.Seed();
     private readonly Option<bool> _quiet = CliOptions.Quiet();
     private readonly Option<string[]> _trainClasses = CliOptions.TrainClasses(CliOptions.TrainDefaultClasses);
@@ -33,7 +35,7 @@ internal sealed class TrainCommand : CliCommand
     public TrainCommand(CliContext context)
         : base(context, "train", "Meta-train a detector on the distributions (classes of --label, or groups of --group) of a CSV file and save the model.")
     {
-        Add([_outFile, _seed, _quiet, _trainClasses, _allowDivergence, _checkpointEvery, _checkpoint, _resume, .. _data, .. _training, .. _backend]);
+        Add([_outFile, _recipe, _seed, _quiet, _trainClasses, _allowDivergence, _checkpointEvery, _checkpoint, _resume, .. _data, .. _training, .. _backend]);
     }
 
     protected override int Run(ParseResult parse)
@@ -51,11 +53,13 @@ internal sealed class TrainCommand : CliCommand
             Training = _training.Read(parse),
             Checkpoint = checkpoint,
         };
+        var recipe = RecipeOption.Parse(parse.GetValue(_recipe));
         ValidateEarly(request);
         var table = _data.Read(Context, parse, trainingDistributions: all => classes.Length > 0 ? classes : all);
         using var b = _backend.Create(Context, parse);
-        using var model = new TrainingDisplay(Context.Console, parse.GetValue(_quiet)).Run("train", 1, request.Training.Iterations,
-            report => new ModelTrainer(Context.Registry).Train(table, request, b, pr => report(0, pr), Context.Cancellation));
+        var runs = recipe == TrainingRecipe.Validated ? RecipeTrainer.FoldTrainings(RecipeTrainer.TrainingDistributions(table, request).Count) + 1 : 1;
+        using var model = new TrainingDisplay(Context.Console, parse.GetValue(_quiet)).Run("train", runs, request.Training.Iterations,
+            report => new RecipeTrainer(Context.Registry).Train(table, request, recipe, new MetaValidationOptions(), b, report, Context.Cancellation));
         var losses = model.TrainingLosses;
         if (LossDivergence.Describe(losses) is { } divergence)
         {
@@ -79,6 +83,13 @@ internal sealed class TrainCommand : CliCommand
                 Context.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"checkpoints: {_checkpoints} written to {checkpoint.Path} ({size / 1024.0:F0} KiB, {_checkpointTime.TotalMilliseconds / _checkpoints:F1} ms each); deleted now that the model is saved"));
             }
+        }
+
+        if (model.Config.Selection is { } s)
+        {
+            var best = s.Candidates.FirstOrDefault(c => c.Name == s.ScorerName);
+            Context.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"meta-validation ({s.Folds.Count} folds, {s.ValidationTasks} validation tasks, {s.Seconds:F1} s) chose {s.ScorerName} ({(best is null ? "not validated" : $"validation AUROC {best.MeanAuroc:F3}")}) and {s.Iterations} iterations{(s.Note is null ? "" : $"; {s.Note}")}"));
         }
 
         Context.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
