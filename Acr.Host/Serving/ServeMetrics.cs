@@ -46,8 +46,8 @@ internal sealed class ServeMetrics : IDisposable
     public void Request(string model, int status, long startTimestamp)
     {
         var tags = new TagList { { "model", model }, { "status", status } };
-        _requests.Add(1, tags);
         _requestDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, tags);
+        _requests.Add(1, tags);
     }
 
     public void Pass(string model, int rows, int segments, TimeSpan duration)
