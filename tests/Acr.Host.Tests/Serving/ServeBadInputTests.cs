@@ -125,16 +125,17 @@ public sealed class ServeBadInputTests(ServeModels models) : IAsyncLifetime
     [Fact]
     public async Task Arrow_with_a_string_column_or_a_null_is_400()
     {
-        var numeric = Enumerable.Range(0, 5).Select(j => (IArrowArray)new DoubleArray.Builder().Append(1).Append(2).Build()).ToList();
+        // Fresh arrays per body: writing a record batch disposes its arrays.
+        static List<IArrowArray> Numeric() => Enumerable.Range(0, 5).Select(j => (IArrowArray)new DoubleArray.Builder().Append(1).Append(2).Build()).ToList();
         var strings = new StringArray.Builder().Append("x").Append("y").Build();
         var names = models.Features;
-        using (var response = await Client.PostAsync("/v1/models/a/score", Arrow([.. names], [.. numeric, strings])))
+        using (var response = await Client.PostAsync("/v1/models/a/score", Arrow([.. names], [.. Numeric(), strings])))
         {
             await AssertProblem(response, 400, "not-a-number", $"'{names[5]}' has type", "string column");
         }
 
         var withNull = new DoubleArray.Builder().Append(1).AppendNull().Build();
-        using (var response = await Client.PostAsync("/v1/models/a/score", Arrow([.. names], [.. numeric, withNull])))
+        using (var response = await Client.PostAsync("/v1/models/a/score", Arrow([.. names], [.. Numeric(), withNull])))
         {
             await AssertProblem(response, 400, "missing-value", "null", "null value");
         }
