@@ -301,22 +301,31 @@ internal sealed class ModelWorker : IDisposable
 
         try
         {
-            var lengths = new int[pass.Count];
+            // Pad the pass to a bucketed row count with one extra segment whose scores are dropped: a segment's
+            // statistics are its own, so the padding changes no request's scores, and the backend's buffer pools
+            // (keyed by exact size) see a few dozen sizes instead of one per distinct sum of request lengths.
+            var padded = PaddedRows(total);
+            var lengths = new int[pass.Count + (padded > total ? 1 : 0)];
             float[] rows;
-            if (pass.Count == 1)
+            if (pass.Count == 1 && padded == total)
             {
                 rows = pass[0].Rows;
                 lengths[0] = pass[0].Count;
             }
             else
             {
-                rows = new float[total * features];
+                rows = new float[padded * features];
                 var at = 0;
                 for (var i = 0; i < pass.Count; i++)
                 {
                     pass[i].Rows.CopyTo(rows, at * features);
                     lengths[i] = pass[i].Count;
                     at += pass[i].Count;
+                }
+
+                if (padded > total)
+                {
+                    lengths[^1] = padded - total;
                 }
             }
 
@@ -339,6 +348,23 @@ internal sealed class ModelWorker : IDisposable
 
         Interlocked.Increment(ref _passes);
         _metrics.Pass(Name, total, pass.Count, Stopwatch.GetElapsedTime(start));
+    }
+
+    /// <summary>
+    /// The row count a pass of <paramref name="rows"/> rows is padded to: the smallest of 4, 5, 6 or 7 × 2^k at or above
+    /// it (about a quarter more rows at most), never exactly one more (a one-row padding segment has no batch statistics). Small
+    /// passes are not padded.
+    /// </summary>
+    internal static int PaddedRows(int rows)
+    {
+        if (rows <= 16)
+        {
+            return rows;
+        }
+
+        var step = 1 << (System.Numerics.BitOperations.Log2((uint)rows) - 2); // rows is in [4·step, 8·step)
+        var bucket = (rows + step - 1) / step * step;
+        return bucket - rows == 1 ? PaddedRows(rows + 2) : bucket; // the next size of the same grid
     }
 
     private void TryReload()

@@ -67,7 +67,7 @@ public sealed record ServeOptions
     public TimeSpan BatchWindow { get; init; } = TimeSpan.FromMilliseconds(2);
 
     /// <summary>Most rows one forward pass holds when it merges requests (a single larger request still runs, alone).</summary>
-    public int MaxPassRows { get; init; } = 16_384;
+    public int MaxPassRows { get; init; } = 4096;
 
     /// <summary>Most requests (segments) one forward pass merges; 1 turns dynamic batching off.</summary>
     public int MaxRequestsPerPass { get; init; } = 256;

@@ -14,7 +14,7 @@ internal sealed class ServeCommand : CliCommand
 
     private readonly Option<string> _urls = new("--urls") { Description = "Addresses to listen on, separated by ';' (port 0: a free port).", DefaultValueFactory = _ => "http://127.0.0.1:5000" };
     private readonly Option<double> _window = new("--batch-window-ms") { Description = "How long the first request of a forward pass waits for others to share it, as separate batch-norm segments (0: only those already queued).", DefaultValueFactory = _ => 2.0 };
-    private readonly Option<int> _maxPassRows = new("--max-pass-rows") { Description = "Most rows one forward pass merges.", DefaultValueFactory = _ => 16_384 };
+    private readonly Option<int> _maxPassRows = new("--max-pass-rows") { Description = "Most rows one forward pass merges.", DefaultValueFactory = _ => 4096 };
     private readonly Option<int> _maxPassRequests = new("--max-pass-requests") { Description = "Most requests one forward pass merges.", DefaultValueFactory = _ => 256 };
     private readonly Option<bool> _noBatching = new("--no-batching") { Description = "Score every request in its own forward pass (no window, no merging)." };
     private readonly Option<long> _maxBytes = new("--max-request-bytes") { Description = "Largest request body; larger gets 413.", DefaultValueFactory = _ => 16L << 20 };

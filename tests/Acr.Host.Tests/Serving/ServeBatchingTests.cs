@@ -106,3 +106,23 @@ public sealed class ServeBatchingTests(ServeModels models)
         Assert.All(responses.Take(3), r => Assert.True(int.Parse(r.Headers.GetValues("Acr-Pass-Segments").Single(), CultureInfo.InvariantCulture) <= 2));
     }
 }
+
+/// <summary>The padding of a merged pass to a bucketed row count (see ModelWorker.PaddedRows).</summary>
+public sealed class PassPaddingTests
+{
+    [Fact]
+    public void Passes_are_padded_by_about_a_quarter_at_most_never_by_one_row_and_to_few_sizes()
+    {
+        var sizes = new HashSet<int>();
+        for (var rows = 1; rows <= 16_384; rows++)
+        {
+            var padded = Acr.Host.Serving.ModelWorker.PaddedRows(rows);
+            Assert.True(padded >= rows, $"{rows} → {padded}");
+            Assert.True(padded - rows != 1, $"{rows} → {padded}: a one-row padding segment");
+            Assert.True(rows <= 16 || padded <= (rows * 1.25) + 2, $"{rows} → {padded}: more than a quarter of padding");
+            sizes.Add(padded);
+        }
+
+        Assert.True(sizes.Count <= 16 + (4 * 11), $"{sizes.Count} distinct pass sizes for 1..16384 rows");
+    }
+}
