@@ -148,7 +148,7 @@ public sealed class AcrServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            k.Limits.MaxRequestBodySize = options.MaxRequestBytes + OversizeDrainBytes; // the scoring endpoint counts the exact limit itself
         });
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(ServeMetrics.MeterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         return builder.Build();
@@ -264,7 +264,7 @@ public sealed class AcrServer : IAsyncDisposable
             status = e.StatusCode == 413 ? 413 : 400;
             var problem = status == 413
                 ? new ServeProblem(413, "request-too-large", "The request body is too large.",
-                    $"The body is larger than {_options.MaxRequestBytes} bytes, the server's --max-request-bytes; split the batch, or start the server with a larger limit.")
+                    $"The body is over {_options.MaxRequestBytes} bytes, the server's --max-request-bytes; split the batch, or start the server with a larger limit.")
                 : new ServeProblem(400, "bad-request", "The request could not be read.", e.Message);
             await ProblemWriter.WriteAsync(c, problem, metricModel == "unknown" ? null : name).ConfigureAwait(false);
         }
@@ -293,22 +293,54 @@ public sealed class AcrServer : IAsyncDisposable
         _ => throw ServeProblem.BadBatch("bad-mode", "Unknown scoring mode.", $"?mode={mode} is not a mode: use batch (the default, ACR zero-shot) or running (training statistics, baseline B1)."),
     };
 
+    /// <summary>
+    /// A body over the limit is still read (and dropped) up to this many bytes past it, so the client finishes sending
+    /// and reads a clean 413 on a live connection; beyond it the server answers at once and closes the connection.
+    /// </summary>
+    private const long OversizeDrainBytes = 1 << 20;
+
     private async Task<(byte[] Body, int Length)> ReadBody(HttpContext c)
     {
-        if (c.Request.ContentLength is { } declared && declared > _options.MaxRequestBytes)
+        var limit = _options.MaxRequestBytes;
+        var declared = c.Request.ContentLength;
+        if (declared > limit + OversizeDrainBytes)
         {
-            throw new ServeProblem(413, "request-too-large", "The request body is too large.",
-                $"The body is {declared} bytes; the server takes at most {_options.MaxRequestBytes} (--max-request-bytes). Split the batch, or start the server with a larger limit.");
+            throw TooLarge($"The body is {declared} bytes");
         }
 
-        using var buffer = new MemoryStream(c.Request.ContentLength is { } n ? (int)n : 1 << 14);
-        await c.Request.Body.CopyToAsync(buffer, c.RequestAborted).ConfigureAwait(false);
-        if (buffer.Length == 0)
+        // Counted here rather than by Kestrel, whose limit fails the read mid-body and leaves the client writing into a closed connection.
+        if (c.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
+        {
+            sizeLimit.MaxRequestBodySize = limit + OversizeDrainBytes;
+        }
+
+        using var buffer = new MemoryStream(declared is { } n && n <= limit ? (int)n : 1 << 14);
+        var chunk = new byte[1 << 14];
+        var total = 0L;
+        int read;
+        while ((read = await c.Request.Body.ReadAsync(chunk, c.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            total += read;
+            if (total <= limit)
+            {
+                buffer.Write(chunk, 0, read);
+            }
+        }
+
+        if (total > limit)
+        {
+            throw TooLarge(declared is null ? $"The body is over {limit} bytes" : $"The body is {declared} bytes");
+        }
+
+        if (total == 0)
         {
             throw ServeProblem.BadBatch("empty-batch", "The batch has no rows.", "The request body is empty; send a batch of at least 2 rows.");
         }
 
         return (buffer.GetBuffer(), (int)buffer.Length);
+
+        ServeProblem TooLarge(string what) => new(413, "request-too-large", "The request body is too large.",
+            $"{what}; the server takes at most {limit} (--max-request-bytes). Split the batch, or start the server with a larger limit.");
     }
 
     private static async Task WriteScores(HttpContext c, string model, string version, BatchNormMode mode, float[] scores, bool csv)
