@@ -108,7 +108,7 @@ public sealed class AcrServer : IAsyncDisposable
             {
                 // Kestrel reports an address it cannot use (bad URL, port taken) with several exception types.
                 await app.DisposeAsync().ConfigureAwait(false);
-                throw new IOException($"Cannot listen on {string.Join(", ", options.Urls)}: {e.Message} Pick another --urls (port 0 chooses a free port).", e);
+                throw new IOException($"Cannot listen on {string.Join(", ", options.Urls)}: {e.Message.TrimEnd('.')}. Pick another --urls (port 0 chooses a free port).", e);
             }
 
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
@@ -135,7 +135,9 @@ public sealed class AcrServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         if (options.Log is not null)
         {
-            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+            // Start failures are reported once, as an error naming --urls; the host's own log of them would repeat it with a stack.
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
+                .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         }
 
         if (!handleSignals)
