@@ -61,6 +61,7 @@ public sealed class AcrCli
             new DemoCommand(context),
             new TrainCommand(context),
             new ScoreCommand(context),
+            new ServeCommand(context),
             new EvaluateCommand(context),
             new DevicesCommand(context),
             new BenchCommand(context),
