@@ -56,11 +56,13 @@ public sealed class TrainedModel : IDisposable
 
     /// <summary>
     /// Zero-shot scores every row of <paramref name="data"/>: its feature columns are matched to the model's by name, each
-    /// row is preprocessed as in training, and the rows are scored in batches (one per group when the data has a group
-    /// column, else consecutive batches of <see cref="ScoringRequest.BatchSize"/>), each batch centred by its own statistics.
+    /// row is preprocessed as in training, and the rows are scored in batches of at most <see cref="ScoringRequest.BatchSize"/>
+    /// rows (within each group when the data has a group column; from a seeded shuffle of each window of rows unless
+    /// <see cref="ScoringRequest.Order"/> is <see cref="ScoringOrder.File"/>; see <see cref="BatchPlan"/>), each batch centred
+    /// by its own statistics. <c>acr score</c> streams the same batches (<see cref="Scoring.Streaming.StreamingScorer"/>).
     /// </summary>
     /// <param name="data">The rows to score.</param>
-    /// <param name="request">Batching and batch-norm mode (defaults: 256-row batches, batch mode).</param>
+    /// <param name="request">Batching and batch-norm mode (defaults: 256-row batches, shuffled windows with seed 0, batch mode).</param>
     /// <exception cref="AcrUsageException">The columns do not match the model's, or a batch would have one row in batch mode.</exception>
     public ScoreResult Score(TabularDataset data, ScoringRequest? request = null)
     {
@@ -68,8 +70,7 @@ public sealed class TrainedModel : IDisposable
         request ??= new ScoringRequest();
         var features = Config.FeatureNames.Count;
         var source = FeatureColumns.Match(data.FeatureNames, Config.FeatureNames);
-        var batchMode = request.Mode == Nn.BatchNormMode.Batch;
-        var layout = data.Groups is { } groups ? BatchLayout.ByGroup(groups, batchMode) : BatchLayout.Consecutive(data.Rows, request.BatchSize, batchMode);
+        var layout = BatchLayout.Plan(data.Rows, data.Groups, request, features);
         var x = Standardizer.Transform(FeatureColumns.Reorder(data.Features, data.Columns, source));
         var rows = RowGather.Gather(x, features, [.. layout.Order]);
         using var scorer = new ZeroShotScorer(Model, Backend);
