@@ -13,7 +13,7 @@ namespace Acr.Host.Scoring;
 /// the run had more than one window, and no window is a small remnant).</para>
 /// <para>With <see cref="ScoringOrder.Shuffle"/> the rows of each window are permuted by a generator seeded from the seed,
 /// the run's ordinal (groups in order of first appearance) and the window's index in its run, then cut into
-/// <c>⌈n / BatchSize⌉</c> batches of near-equal size (sizes differ by at most one row, so a batch has more than
+/// <c>⌈n / BatchSize⌉</c> batches of near-equal size (sizes differ by at most one row, so a batch has at least
 /// <c>BatchSize / 2</c> rows unless the whole run is smaller). Each batch is then a uniform random sample, without
 /// replacement, of its window: the batch-norm statistics of a batch estimate those of the window whatever the file's order
 /// inside the window. With <see cref="ScoringOrder.File"/> a window is cut into consecutive batches of <c>BatchSize</c>

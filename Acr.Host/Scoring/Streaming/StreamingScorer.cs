@@ -22,7 +22,7 @@ internal sealed record StreamingSummary(long Rows, long Batches, long Windows, i
 internal sealed class StreamingScorer
 {
     /// <summary>Most rows scored in one forward pass (whole batches; one batch may be larger).</summary>
-    public const int MaxPassRows = 1 << 16;
+    public const int MaxPassRows = 1 << 13;
 
     /// <summary>Windows queued between two stages.</summary>
     private const int QueueCapacity = 1;
@@ -315,3 +315,4 @@ internal sealed class StreamingScorer
         }
     }
 }
+
