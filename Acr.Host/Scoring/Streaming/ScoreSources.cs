@@ -8,6 +8,9 @@ internal static class ScoreSources
     /// <param name="options">Label, group, dropped columns (and, for CSV, header and delimiter).</param>
     public static IRowSource Open(string path, CsvReadOptions options) => DataFiles.InputFormat(path) switch
     {
+        TableFormat.Parquet => ParquetRowSource.Open(path, options),
+        TableFormat.ArrowFile => ArrowRowSource.Open(path, options, isFile: true),
+        TableFormat.ArrowStream => ArrowRowSource.Open(path, options, isFile: false),
         _ => CsvRowSource.Open(path, options),
     };
 }
@@ -21,6 +24,9 @@ internal static class ScoreSinks
     /// <param name="labels">Whether rows have labels.</param>
     public static IScoreSink Create(TableFormat format, Stream output, bool labels) => format switch
     {
+        TableFormat.Parquet => new ParquetScoreSink(output, labels),
+        TableFormat.ArrowFile => new ArrowScoreSink(output, labels, file: true),
+        TableFormat.ArrowStream => new ArrowScoreSink(output, labels, file: false),
         _ => new CsvScoreSink(output, labels),
     };
 }
