@@ -11,6 +11,11 @@ if (args.Length > 0 && args[0] == "kernels-quick")
     return QuickKernels.Run(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "score-memory")
+{
+    return ScoreInMemory.Run(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "gemm-quick")
 {
     return QuickGemm.Run(args[1..]);
