@@ -25,7 +25,9 @@ internal sealed class ScoreCommand : CliCommand
 
     private readonly Option<int> _windowBatches = new("--window-batches")
     {
-        Description = $"Batches shuffled together (default {ScoringRequest.DefaultWindowBatches}: 65536 rows at --batch-size 256, a few MB; fewer for wide data). Memory is a few windows whatever the file's size; raise it for a file sorted over long stretches.",
+        Description = $"Batches shuffled together (default {ScoringRequest.DefaultWindowBatches}: 65536 rows at --batch-size 256, 5 MB of 20 features; fewer for wide data, at most 64 MB of features). " +
+            "Enough because a batch is then a uniform sample of its window: any ordered stretch shorter than the window (a sorted block of anomalies, a burst) is spread over all its batches, while memory stays a few windows whatever the file's size. " +
+            "A file sorted over its whole length needs a window as long as the file, or a shuffle first.",
         DefaultValueFactory = _ => ScoringRequest.DefaultWindowBatches,
     };
 
@@ -41,6 +43,8 @@ internal sealed class ScoreCommand : CliCommand
             "Batches come from --group (one distribution per group, cut into batches of at most --batch-size rows) or, without it, from a seeded shuffle of each window of rows (--order file keeps file order). " +
             "The file is streamed: memory stays a few windows whatever its size.")
     {
+        _data.Data.Description = "Data file: CSV (.csv, .csv.gz), Parquet (.parquet), Arrow IPC (.arrow, .feather; .arrows for the stream format), an IDX images file, or a fetched image set (fashion-mnist, mnist; :test for the test split).";
+        _data.Group.Description = "Group column: each group is one distribution, scored in batches of at most --batch-size rows (shuffled within the group unless --order file); a group's rows must be consecutive in the file.";
         Add([_model, _outFile, _batchSize, _order, _windowBatches, _mode, _seed, _quiet, .. _data, .. _backend]);
     }
 
