@@ -11,7 +11,7 @@ namespace Acr.Host.Benchmarks;
 
 /// <summary>
 /// The one benchmark workload, shared by <c>acr bench</c> and the BenchmarkDotNet suite: the letter protocol's
-/// meta-training iteration (32 tasks × 256 rows, Deep SVDD with its default options, seed 0, task sampling outside the
+/// meta-training iteration (32 tasks × 256 rows, Deep SVDD with its default options, seed 0 by default, task sampling outside the
 /// timed step as in <c>bench/torch_acr_iteration.py</c>) and zero-shot scoring of 1000-row batches, one per call or 16 per
 /// call as segments.
 /// </summary>
@@ -34,7 +34,8 @@ public sealed class LetterWorkload : IDisposable
     /// <param name="detector">The Deep SVDD detector.</param>
     /// <param name="backend">The backend to measure.</param>
     /// <param name="scoreBatchRows">Rows per scoring batch.</param>
-    public LetterWorkload(IDetector detector, ComputeBackend backend, int scoreBatchRows = 1000)
+    /// <param name="seed">Seed of the model's initialisation and of the task sampling.</param>
+    public LetterWorkload(IDetector detector, ComputeBackend backend, int scoreBatchRows = 1000, ulong seed = 0)
     {
         ArgumentNullException.ThrowIfNull(detector);
         ArgumentNullException.ThrowIfNull(backend);
@@ -42,9 +43,9 @@ public sealed class LetterWorkload : IDisposable
         var data = EmbeddedDatasets.Letter();
         var split = ClassSplit.ByLabel(data.Labels!);
         var x = Standardizer.Fit(data.Features, data.Columns, split.AllTrainRows()).Transform(data.Features);
-        _model = detector.CreateModel(new DetectorModelSpec(data.Columns, DetectorOptionResolver.Resolve(detector, null), 0), backend);
+        _model = detector.CreateModel(new DetectorModelSpec(data.Columns, DetectorOptionResolver.Resolve(detector, null), seed), backend);
         var options = new MetaTrainingOptions();
-        var sampler = TaskSampler.Create(x, data.Columns, split.TrainRowsByClass, options, SeededRandom.ForStream(0, 2));
+        var sampler = TaskSampler.Create(x, data.Columns, split.TrainRowsByClass, options, SeededRandom.ForStream(seed, 2));
         _session = new MetaTrainingSession(backend, _model, sampler, options);
         _scorer = new ZeroShotScorer(_model, backend);
         ScoreBatchRows = Math.Min(scoreBatchRows, data.Rows);

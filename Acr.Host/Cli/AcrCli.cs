@@ -42,12 +42,15 @@ public sealed class AcrCli
         _loadPlugins = loadPlugins ?? (extra => PluginCatalog.Load(PluginCatalog.SearchPath(extra)));
     }
 
+    /// <summary>Opens the byte stream that <c>--out -</c> writes to: standard output unless replaced (tests).</summary>
+    public Func<Stream> StandardOutput { get; init; } = Console.OpenStandardOutput;
+
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
     /// <param name="args">Command-line arguments.</param>
     /// <param name="cancellationToken">Cancels long work (Ctrl+C).</param>
     public int Run(string[] args, CancellationToken cancellationToken = default)
     {
-        var context = new CliContext(_console, _error, cancellationToken);
+        var context = new CliContext(_console, _error, cancellationToken) { OpenStandardOutput = StandardOutput };
         var pluginDirs = new Option<string[]>("--plugins")
         {
             Description = $"Also load plugins from this folder (repeatable); see also {PluginCatalog.PathVariable}.",

@@ -25,6 +25,9 @@ internal sealed class CliContext(IAnsiConsole console, TextWriter error, Cancell
 
     public CancellationToken Cancellation { get; } = cancellation;
 
+    /// <summary>Opens standard output as a byte stream (<c>--out -</c>); tests replace it.</summary>
+    public Func<Stream> OpenStandardOutput { get; init; } = System.Console.OpenStandardOutput;
+
     public ComputeBackend CreateBackend(ParseResult parse, Option<string> backend, Option<int?> device, Option<int?> threads)
     {
         var options = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -56,12 +56,14 @@ public sealed class TrainedModel : IDisposable
 
     /// <summary>
     /// Zero-shot scores every row of <paramref name="data"/>: its feature columns are matched to the model's by name, each
-    /// row is preprocessed as in training, and the rows are scored in batches (one per group when the data has a group
-    /// column, else consecutive batches of <see cref="ScoringRequest.BatchSize"/>), each batch centred by its own statistics. In batch
-    /// mode the score is the one the model's <see cref="Scorer"/> names (ACR unless meta-validation chose otherwise).
+    /// row is preprocessed as in training, and the rows are scored in batches of at most <see cref="ScoringRequest.BatchSize"/>
+    /// rows (within each group when the data has a group column; from a seeded shuffle of each window of rows unless
+    /// <see cref="ScoringRequest.Order"/> is <see cref="ScoringOrder.File"/>; see <see cref="BatchPlan"/>), each batch centred
+    /// by its own statistics. In batch mode the score is the one the model's <see cref="Scorer"/> names (ACR unless
+    /// meta-validation chose otherwise). <c>acr score</c> streams the same batches (<see cref="Scoring.Streaming.StreamingScorer"/>).
     /// </summary>
     /// <param name="data">The rows to score.</param>
-    /// <param name="request">Batching and batch-norm mode (defaults: 256-row batches, batch mode).</param>
+    /// <param name="request">Batching and batch-norm mode (defaults: 256-row batches, shuffled windows with seed 0, batch mode).</param>
     /// <exception cref="AcrUsageException">The columns do not match the model's, or a batch would have one row in batch mode.</exception>
     public ScoreResult Score(TabularDataset data, ScoringRequest? request = null)
     {
@@ -70,7 +72,7 @@ public sealed class TrainedModel : IDisposable
         var features = Config.FeatureNames.Count;
         var source = FeatureColumns.Match(data.FeatureNames, Config.FeatureNames, data.HasHeader);
         var batchMode = request.Mode == Nn.BatchNormMode.Batch;
-        var layout = data.Groups is { } groups ? BatchLayout.ByGroup(groups, batchMode) : BatchLayout.Consecutive(data.Rows, request.BatchSize, batchMode);
+        var layout = BatchLayout.Plan(data.Rows, data.Groups, request, features);
         var x = Standardizer.Transform(FeatureColumns.Reorder(data.Features, data.Columns, source));
         var rows = RowGather.Gather(x, features, [.. layout.Order]);
         if (batchMode && Config.Selection is { } selection && selection.Choice != Recipes.ScorerChoice.AcrOnly)
@@ -92,7 +94,7 @@ public sealed class TrainedModel : IDisposable
     /// <summary>The scorer this model applies in batch mode: what meta-validation chose, else ACR.</summary>
     public Recipes.ScorerChoice Scorer => Config.Selection?.Choice ?? Recipes.ScorerChoice.AcrOnly;
 
-    private static void CheckKnnBatch(Recipes.ScorerChoice choice, int rows)
+    internal static void CheckKnnBatch(Recipes.ScorerChoice choice, int rows)
     {
         if (choice.Components.Any(c => c.Kind == Recipes.ScoreComponentKind.Knn))
         {

@@ -20,9 +20,25 @@ public sealed record ScoreResult(BatchLayout Layout, IReadOnlyList<float> Scores
         return byRow;
     }
 
-    /// <summary>Writes <c>scores.csv</c> (row, batch, score, and label when known; see <see cref="ScoresCsv"/>), atomically.</summary>
+    /// <summary>The batch id of each data row, in file order.</summary>
+    public string[] BatchIdsByRow()
+    {
+        var byRow = new string[Scores.Count];
+        for (var i = 0; i < Scores.Count; i++)
+        {
+            byRow[Layout.Order[i]] = Layout.BatchIds[i];
+        }
+
+        return byRow;
+    }
+
+    /// <summary>Writes <c>scores.csv</c> (row, batch, score, and label when known; see <see cref="ScoresCsv"/>) in file order, atomically.</summary>
     /// <param name="path">Destination.</param>
-    public void WriteCsv(string path) =>
+    public void WriteCsv(string path)
+    {
+        var scores = ScoresByRow();
+        var ids = BatchIdsByRow();
         ScoresCsv.Write(path, Labels is null ? ScoresCsv.Columns.Scoring : ScoresCsv.Columns.Scoring | ScoresCsv.Columns.Label,
-            Enumerable.Range(0, Scores.Count).Select(i => new ScoresCsv.Record(Layout.Order[i], Layout.BatchIds[i], Scores[i], Labels?[Layout.Order[i]])));
+            Enumerable.Range(0, scores.Length).Select(r => new ScoresCsv.Record(r, ids[r], scores[r], Labels?[r])));
+    }
 }

@@ -16,6 +16,11 @@ if (args.Length > 0 && args[0] == "conv-quick")
     return QuickConv.Run(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "score-memory")
+{
+    return ScoreInMemory.Run(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "gemm-quick")
 {
     return QuickGemm.Run(args[1..]);

@@ -20,8 +20,10 @@ public class CliWorkflowTests
         var lines = File.ReadAllLines(scores);
         Assert.Equal("row,batch,score,label", lines[0]);
         Assert.Equal(201, lines.Length);
-        // 200 rows in batches of 64: 64, 64, 64, 8.
-        Assert.Equal(["0", "1", "2", "3"], lines.Skip(1).Select(l => l.Split(',')[1]).Distinct().ToArray());
+        // 200 rows, shuffled, in batches of at most 64: 4 batches of 50; rows in file order.
+        Assert.Equal(["0", "1", "2", "3"], lines.Skip(1).Select(l => l.Split(',')[1]).Distinct().Order(StringComparer.Ordinal).ToArray());
+        Assert.All(lines.Skip(1).GroupBy(l => l.Split(',')[1]), g => Assert.Equal(50, g.Count()));
+        Assert.Equal(Enumerable.Range(0, 200).Select(r => r.ToString(CultureInfo.InvariantCulture)), lines.Skip(1).Select(l => l.Split(',')[0]));
 
         // Scoring twice gives the same bytes (the model reloads exactly).
         var again = tmp.File("s2.csv");

@@ -19,12 +19,14 @@ internal sealed class BenchCommand : CliCommand
     private readonly Option<bool> _kernels = new("--kernels") { Description = "Time single ops at the training shapes (and a square SGEMM) instead of the letter workload." };
     private readonly Option<int> _gemmSize = new("--gemm-size") { Description = "Side of the square SGEMM timed with --kernels (0: none).", DefaultValueFactory = _ => 4096 };
     private readonly Option<string?> _outFile = new("--out") { Description = "Also write the figures as JSON." };
+    private readonly Option<ulong> _seed = new("--seed") { Description = "Seed of the letter workload's model and task sampling (the kernels' inputs are fixed).", DefaultValueFactory = _ => 0UL };
+    private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "No table on the console when --out writes the figures (for scripts); without --out the table is the result and is printed." };
     private readonly BackendOptionSet _backend = new();
 
     public BenchCommand(CliContext context)
         : base(context, "bench", "Measure one ACR meta-training iteration and zero-shot scoring throughput on the embedded letter data.")
     {
-        Add([_iterations, _warmup, _scoreBatch, _kernels, _gemmSize, _outFile, .. _backend]);
+        Add([_iterations, _warmup, _scoreBatch, _kernels, _gemmSize, _outFile, _seed, _quiet, .. _backend]);
     }
 
     protected override int Run(ParseResult parse)
@@ -52,10 +54,10 @@ internal sealed class BenchCommand : CliCommand
         using var b = _backend.Create(Context, parse);
         if (parse.GetValue(_kernels))
         {
-            return RunKernels(b, gemmSize, outFile);
+            return RunKernels(b, gemmSize, outFile, parse.GetValue(_quiet));
         }
 
-        using var workload = new LetterWorkload(Context.Registry.GetDetector("deep-svdd"), b, batchRows);
+        using var workload = new LetterWorkload(Context.Registry.GetDetector("deep-svdd"), b, batchRows, parse.GetValue(_seed));
         var result = workload.Measure(timed, warm);
         var inv = CultureInfo.InvariantCulture;
         var table = new Table().AddColumns("measure", "value");
@@ -65,7 +67,11 @@ internal sealed class BenchCommand : CliCommand
         table.AddRow("managed allocation per steady iteration", string.Create(inv, $"{result.AllocatedBytesPerIteration:F0} B"));
         table.AddRow($"scoring, one {workload.ScoreBatchRows}-row batch per call", string.Create(inv, $"{result.ScoreRowsPerSecond:N0} rows/s"));
         table.AddRow($"scoring, {LetterWorkload.SegmentedBatches} × {workload.ScoreBatchRows}-row batches per call", string.Create(inv, $"{result.ScoreRowsPerSecondSegmented:N0} rows/s"));
-        Context.Console.Write(table);
+        if (outFile is null || !parse.GetValue(_quiet))
+        {
+            Context.Console.Write(table);
+        }
+
         if (outFile is not null)
         {
             AtomicFile.WriteAllText(outFile, JsonSerializer.Serialize(result, IndentedJson));
@@ -74,7 +80,7 @@ internal sealed class BenchCommand : CliCommand
         return 0;
     }
 
-    private int RunKernels(ComputeBackend backend, int gemmSize, string? outFile)
+    private int RunKernels(ComputeBackend backend, int gemmSize, string? outFile, bool quiet)
     {
         var results = new List<KernelTiming>();
         using (var workload = new KernelWorkload(backend, gemmSize))
@@ -100,8 +106,12 @@ internal sealed class BenchCommand : CliCommand
             table.AddRow(Markup.Escape(r.Name), Markup.Escape(r.Shape), string.Create(inv, $"{r.MicrosecondsMedian:F1} µs"), rate);
         }
 
-        Context.Console.WriteLine(Markup.Escape($"{backend.Device.Id} {backend.Device.Name}"));
-        Context.Console.Write(table);
+        if (outFile is null || !quiet)
+        {
+            Context.Console.WriteLine(Markup.Escape($"{backend.Device.Id} {backend.Device.Name}"));
+            Context.Console.Write(table);
+        }
+
         if (outFile is not null)
         {
             AtomicFile.WriteAllText(outFile, JsonSerializer.Serialize(results, IndentedJson));
