@@ -18,7 +18,7 @@ public sealed class GpuCancellationTests : IDisposable
         File.WriteAllText(csv, GpuTrainingTests.Blobs(classes: 4, rowsPerClass: 50, features: 5));
         var model = Path.Combine(_directory, "model.safetensors");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "acr.dll"), "train", "--backend", "ilgpu-cpu", "--data", csv, "--label", "cls",
+        foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "acr.dll"), "train", "--recipe", "paper", "--backend", "ilgpu-cpu", "--data", csv, "--label", "cls",
                      "--train-classes", "a,b,c", "--iterations", "5000", "--tasks", "2", "--task-size", "16", "--loss-every", "1",
                      "--option", "hidden=8", "--option", "layers=1", "--option", "embedding=4", "--out", model])
         {

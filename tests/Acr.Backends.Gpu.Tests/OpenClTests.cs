@@ -42,7 +42,7 @@ public sealed partial class OpenClTests : IDisposable
         {
             var model = Path.Combine(_directory, backend + ".safetensors");
             var scores = Path.Combine(_directory, backend + ".csv");
-            var (code, output) = OpenClRoot.Run(OpenClRoot.Acr("train", "--backend", backend, "--data", csv, "--label", "cls", "--train-classes", "a,b,c",
+            var (code, output) = OpenClRoot.Run(OpenClRoot.Acr("train", "--recipe", "paper", "--backend", backend, "--data", csv, "--label", "cls", "--train-classes", "a,b,c",
                 "--iterations", "6", "--tasks", "3", "--task-size", "32", "--loss-every", "1", "--seed", "11",
                 "--option", "hidden=16", "--option", "layers=2", "--option", "embedding=8", "--out", model), Limit);
             Assert.True(code == 0, $"acr train --backend {backend} exited with {code}:\n{output}");

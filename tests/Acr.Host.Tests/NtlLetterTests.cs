@@ -1,12 +1,12 @@
 namespace Acr.Host.Tests;
 
 /// <summary>
-/// A short ACR-NTL run on the full letter data (<c>../shared/data/letter.csv.gz</c>): meta-train on A–M, score the unseen
+/// A short ACR-NTL run on the full letter data (embedded in acr, the same file as <c>../shared/data/letter.csv.gz</c>): meta-train on A–M, score the unseen
 /// N–Z zero-shot; ACR must beat the raw-batch-norm baseline B2 and the running-statistics baseline B1.
 /// </summary>
 public class NtlLetterTests
 {
-    [SharedDataFact("letter.csv.gz")]
+    [Fact]
     public void Ntl_zero_shot_auroc_beats_raw_batch_norm_on_letter()
     {
         // The catalog stays reachable for the whole run: collecting it would unload the plugins mid-run.
@@ -14,7 +14,7 @@ public class NtlLetterTests
         var registry = catalog.Registry;
         using var backend = registry.CreateBackend("cpu");
         var detector = registry.GetDetector("ntl");
-        var data = CsvDatasetReader.Read(SharedData.Find("letter.csv.gz")!, new CsvReadOptions { LabelColumn = "lettr" });
+        var data = EmbeddedDatasets.Letter();
         var options = new ZeroShotProtocolOptions
         {
             Seeds = 1,
