@@ -143,7 +143,7 @@ PY
     speed)
       echo "README's speed table:"
       sed -n '/^| measure | PyTorch/,/^$/p' README.md
-      if python3 -c "import torch" 2>/dev/null; then
+      if /usr/bin/python3 -c "import torch" 2>/dev/null; then
         echo "measured (bench/compare-with-torch.sh):"
         bench/compare-with-torch.sh
       else

@@ -490,42 +490,7 @@ namespace Acr.Autograd
                 var beta = entry.C!;
                 var segments = (BatchSegments)entry.State!;
 
-                // The fused kernel always produces dx, dγ and dβ; route unwanted ones to scratch so the
-                // kernel stays one pass over memory.
-                Tensor dx;
-                bool accX;
-                if (x.RequiresGrad)
-                {
-                    dx = tape.GradientFor(x, out accX);
-                }
-                else
-                {
-                    dx = tape.NewVariable(x.Shape, false).Value;
-                    accX = false;
-                }
-
-                if (gamma.RequiresGrad != beta.RequiresGrad)
-                {
-                    throw new InvalidOperationException("Batch norm's gamma and beta must both be trainable or both frozen.");
-                }
-
-                Tensor dGamma, dBeta;
-                bool accP;
-                if (gamma.RequiresGrad)
-                {
-                    dGamma = tape.GradientFor(gamma, out accP);
-                    dBeta = tape.GradientFor(beta, out var accB);
-                    if (accB != accP)
-                    {
-                        throw new InvalidOperationException("Batch norm's gamma and beta gradients are out of step; clear both before a backward pass.");
-                    }
-                }
-                else
-                {
-                    dGamma = tape.NewVariable(gamma.Shape, false).Value;
-                    dBeta = tape.NewVariable(beta.Shape, false).Value;
-                    accP = false;
-                }
+                var (dx, accX, dGamma, dBeta, accP) = BatchNormGradients.Targets(tape, x, gamma, beta);
 
                 tape.Backend.BatchNormBackward(x.Value, dy, segments, gamma.Value, entry.D!.Value, entry.E!.Value, dx, accX, dGamma, dBeta, accP);
             }
@@ -537,6 +502,52 @@ namespace Acr.Autograd
                     yield return BatchNormCheck($"segments {string.Join("+", lengths)}", new SeededRandom(4), lengths, Activation.None);
                 }
             }
+        }
+    }
+}
+
+namespace Acr.Autograd
+{
+    /// <summary>Where a batch-norm backward (1-d or 2-d) writes dx, dγ and dβ.</summary>
+    internal static class BatchNormGradients
+    {
+        /// <summary>
+        /// The gradient buffers of <paramref name="x"/>, <paramref name="gamma"/> and <paramref name="beta"/> and whether each
+        /// accumulates. The fused kernels always produce dx, dγ and dβ, so unwanted ones go to scratch and the kernel stays
+        /// one pass over memory.
+        /// </summary>
+        public static (Tensor Dx, bool AccX, Tensor DGamma, Tensor DBeta, bool AccP) Targets(Tape tape, Variable x, Variable gamma, Variable beta)
+        {
+            Tensor dx;
+            bool accX;
+            if (x.RequiresGrad)
+            {
+                dx = tape.GradientFor(x, out accX);
+            }
+            else
+            {
+                dx = tape.NewVariable(x.Shape, false).Value;
+                accX = false;
+            }
+
+            if (gamma.RequiresGrad != beta.RequiresGrad)
+            {
+                throw new InvalidOperationException("Batch norm's gamma and beta must both be trainable or both frozen.");
+            }
+
+            if (!gamma.RequiresGrad)
+            {
+                return (dx, accX, tape.NewVariable(gamma.Shape, false).Value, tape.NewVariable(beta.Shape, false).Value, false);
+            }
+
+            var dGamma = tape.GradientFor(gamma, out var accP);
+            var dBeta = tape.GradientFor(beta, out var accB);
+            if (accB != accP)
+            {
+                throw new InvalidOperationException("Batch norm's gamma and beta gradients are out of step; clear both before a backward pass.");
+            }
+
+            return (dx, accX, dGamma, dBeta, accP);
         }
     }
 }

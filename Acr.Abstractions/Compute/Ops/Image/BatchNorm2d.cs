@@ -518,40 +518,7 @@ namespace Acr.Autograd
                 var gamma = entry.B!;
                 var beta = entry.C!;
                 var segments = (BatchSegments)entry.State!;
-                Tensor dx;
-                bool accX;
-                if (x.RequiresGrad)
-                {
-                    dx = tape.GradientFor(x, out accX);
-                }
-                else
-                {
-                    dx = tape.NewVariable(x.Shape, false).Value;
-                    accX = false;
-                }
-
-                if (gamma.RequiresGrad != beta.RequiresGrad)
-                {
-                    throw new InvalidOperationException("Batch norm's gamma and beta must both be trainable or both frozen.");
-                }
-
-                Tensor dGamma, dBeta;
-                bool accP;
-                if (gamma.RequiresGrad)
-                {
-                    dGamma = tape.GradientFor(gamma, out accP);
-                    dBeta = tape.GradientFor(beta, out var accB);
-                    if (accB != accP)
-                    {
-                        throw new InvalidOperationException("Batch norm's gamma and beta gradients are out of step; clear both before a backward pass.");
-                    }
-                }
-                else
-                {
-                    dGamma = tape.NewVariable(gamma.Shape, false).Value;
-                    dBeta = tape.NewVariable(beta.Shape, false).Value;
-                    accP = false;
-                }
+                var (dx, accX, dGamma, dBeta, accP) = BatchNormGradients.Targets(tape, x, gamma, beta);
 
                 tape.Backend.BatchNorm2dBackward(x.Value, dy, segments, gamma.Value, entry.D!.Value, entry.E!.Value, dx, accX, dGamma, dBeta, accP);
             }
