@@ -56,55 +56,20 @@ internal static class FastFloat
         var digits = 0;
         var exponent = 0;
         var any = false;
-        while (i < s.Length)
+        if (!AccumulateDigits(s, ref i, ref mantissa, ref digits, ref any, out _))
         {
-            var d = (uint)(s[i] - '0');
-            if (d > 9)
-            {
-                break;
-            }
-
-            any = true;
-            if (mantissa != 0 || d != 0)
-            {
-                if (digits == 19)
-                {
-                    return false;
-                }
-
-                mantissa = (mantissa * 10) + d;
-                digits++;
-            }
-
-            i++;
+            return false;
         }
 
         if (i < s.Length && s[i] == '.')
         {
             i++;
-            while (i < s.Length)
+            if (!AccumulateDigits(s, ref i, ref mantissa, ref digits, ref any, out var fractionDigits))
             {
-                var d = (uint)(s[i] - '0');
-                if (d > 9)
-                {
-                    break;
-                }
-
-                any = true;
-                if (mantissa != 0 || d != 0)
-                {
-                    if (digits == 19)
-                    {
-                        return false;
-                    }
-
-                    mantissa = (mantissa * 10) + d;
-                    digits++;
-                }
-
-                exponent--;
-                i++;
+                return false;
             }
+
+            exponent -= fractionDigits;
         }
 
         if (!any)
@@ -169,6 +134,41 @@ internal static class FastFloat
 
         var f = (float)result;
         value = negative ? -f : f;
+        return true;
+    }
+
+    /// <summary>
+    /// Reads the decimal digits at <paramref name="i"/> into <paramref name="mantissa"/> (leading zeros are not counted as
+    /// significant); false when more than 19 significant digits would overflow it, so the caller falls back.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static bool AccumulateDigits(ReadOnlySpan<char> s, ref int i, ref ulong mantissa, ref int digits, ref bool any, out int count)
+    {
+        count = 0;
+        while (i < s.Length)
+        {
+            var d = (uint)(s[i] - '0');
+            if (d > 9)
+            {
+                break;
+            }
+
+            any = true;
+            if (mantissa != 0 || d != 0)
+            {
+                if (digits == 19)
+                {
+                    return false;
+                }
+
+                mantissa = (mantissa * 10) + d;
+                digits++;
+            }
+
+            count++;
+            i++;
+        }
+
         return true;
     }
 }
