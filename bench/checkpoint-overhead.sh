@@ -7,12 +7,12 @@
 #      (median(with) - median(without)) / 9 is the cost of one checkpoint write,
 #      and the share of the run spent writing checkpoints as acr times them (robust where the machine is loaded),
 #   3. the model files of both runs are compared byte for byte (checkpointing must not change the model).
-#   bench/checkpoint-overhead.sh [LETTER_CSV] [REPEATS]      (build Acr.Host -c Release first)
+#   bench/checkpoint-overhead.sh [LETTER_CSV] [REPEATS]      (build Acr.Cli -c Release first)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${1:-$root/../shared/data/letter.csv.gz}
 repeats=${2:-3}
-acr="dotnet $root/Acr.Host/bin/Release/net10.0/acr.dll"
+acr="dotnet $root/Acr.Cli/bin/Release/net10.0/acr.dll"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 uptime

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compares `acr bench` of two builds and the PyTorch reference in one run, interleaved, so drift of a
 # shared machine hits all of them alike. Usage: bench/compare-builds.sh OLD_ACR_DLL NEW_ACR_DLL [rounds]
-# (e.g. an earlier commit built in a worktree: git worktree add /tmp/old REV && dotnet build /tmp/old/Acr.Host -c Release).
+# (e.g. an earlier commit built in a worktree: git worktree add /tmp/old REV && dotnet build /tmp/old/Acr.Cli -c Release).
 set -euo pipefail
 old=$1 new=$2 rounds=${3:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)

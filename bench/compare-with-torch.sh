@@ -24,7 +24,7 @@ data=${ACR_LETTER:-Acr.Host/Resources/letter.csv.gz}   # the letter data embedde
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-dotnet build Acr.Host -c Release -v q -nologo >/dev/null
+dotnet build Acr.Cli -c Release -v q -nologo >/dev/null
 dotnet build-server shutdown >/dev/null 2>&1 || true   # idle build servers would steal a core from the timings
 sleep 2
 export LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
@@ -36,7 +36,7 @@ for r in $(seq 1 "$repeats"); do
     OMP_NUM_THREADS=$t /usr/bin/python3 bench/torch_acr_iteration.py --data "$data" --threads $t --formulation grouped > "$out/r$r-grouped-$t.json"
     GLIBC_TUNABLES=$no_trim OMP_NUM_THREADS=$t /usr/bin/python3 bench/torch_acr_iteration.py --data "$data" --threads $t --formulation grouped > "$out/r$r-grouped-notrim-$t.json"
   done
-  dotnet Acr.Host/bin/Release/net10.0/acr.dll bench --out "$out/r$r-acr.json" "$@" >/dev/null
+  dotnet Acr.Cli/bin/Release/net10.0/acr.dll bench --out "$out/r$r-acr.json" "$@" >/dev/null
 done
 
 /usr/bin/python3 - "$out" "$repeats" <<'PY'

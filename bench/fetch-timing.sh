@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Times 'acr fetch all' into a fresh cache (network-bound), then the idempotent re-run (verification only).
-#   bench/fetch-timing.sh        (needs apt-get with current lists, dpkg-deb and npm; build Acr.Host first)
+#   bench/fetch-timing.sh        (needs apt-get with current lists, dpkg-deb and npm; build Acr.Cli first)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-acr="dotnet $root/Acr.Host/bin/Release/net10.0/acr.dll"
+acr="dotnet $root/Acr.Cli/bin/Release/net10.0/acr.dll"
 cache=$(mktemp -d)
 trap 'rm -rf "$cache"' EXIT
 uptime

@@ -2,14 +2,14 @@
 # Streaming 'acr score' against the in-memory reference scorer, CSV file to CSV file: rows/s and peak RSS for
 # 200 k, 2 M and 20 M rows × 20 features (the 20 M-row file is ~3 GB and is deleted afterwards).
 #   bench/score-streaming.sh [ROWS...]     (default: 200000 2000000 20000000; needs cc and /usr/bin/time;
-#                                           build first: dotnet build Acr.Host -c Release && dotnet build bench/Acr.Bench -c Release)
+#                                           build first: dotnet build Acr.Cli -c Release && dotnet build bench/Acr.Bench -c Release)
 # The reference (bench/Acr.Bench score-memory: CsvDatasetReader + TrainedModel.Score + ScoreResult.WriteCsv, the same
 # batches) runs where the file fits in memory: up to REFERENCE_MAX_ROWS (default 2000000) rows.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-acr="$root/Acr.Host/bin/Release/net10.0/acr"
+acr="$root/Acr.Cli/bin/Release/net10.0/acr"
 bench="$root/bench/Acr.Bench/bin/Release/net10.0/Acr.Bench"
-plugins="$root/Acr.Host/bin/Release/net10.0/plugins"
+plugins="$root/Acr.Cli/bin/Release/net10.0/plugins"
 rows_list=("${@:-200000 2000000 20000000}")
 read -r -a rows_list <<< "${rows_list[*]}"
 reference_max=${REFERENCE_MAX_ROWS:-2000000}

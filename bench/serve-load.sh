@@ -14,9 +14,9 @@ server_pid=
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-nice -n 10 dotnet build "$root/Acr.Host" -c Release -v q -nologo >/dev/null
+nice -n 10 dotnet build "$root/Acr.Cli" -c Release -v q -nologo >/dev/null
 nice -n 10 dotnet build "$root/bench/Acr.ServeLoad" -c Release -v q -nologo >/dev/null
-acr="$root/Acr.Host/bin/Release/net10.0/acr.dll"
+acr="$root/Acr.Cli/bin/Release/net10.0/acr.dll"
 load="$root/bench/Acr.ServeLoad/bin/Release/net10.0/Acr.ServeLoad.dll"
 
 dotnet "$acr" train --data "$data" --label lettr --iterations "${ITERATIONS:-30}" --out "$work/letter.safetensors" -q >/dev/null
@@ -50,6 +50,6 @@ done
 echo
 echo "In-process bound (ZeroShotScorer, same model and 256-row batches, no HTTP):"
 for segments in 1 16; do  # 16 × 256 = the default --max-pass-rows
-  dotnet "$load" bound --model-file "$work/letter.safetensors" --rows-file "$work/rows.csv" --plugins "$root/Acr.Host/bin/Release/net10.0/plugins" --segments "$segments" --seconds 5
+  dotnet "$load" bound --model-file "$work/letter.safetensors" --rows-file "$work/rows.csv" --plugins "$root/Acr.Cli/bin/Release/net10.0/plugins" --segments "$segments" --seconds 5
 done
 echo "uptime after: $(uptime)"

@@ -27,8 +27,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 if [ -z "${ACR:-}" ]; then
-  dotnet build Acr.Host -c Release -v q -nologo >/dev/null
-  ACR="dotnet $root/Acr.Host/bin/Release/net10.0/acr.dll"
+  dotnet build Acr.Cli -c Release -v q -nologo >/dev/null
+  ACR="dotnet $root/Acr.Cli/bin/Release/net10.0/acr.dll"
 fi
 
 echo "machine: $(nproc) cores, $(uptime | sed 's/.*load average/load average/') (times scale with the load)"
@@ -161,7 +161,7 @@ PY
       ;;
     clone)
       git clone -q "$root" "$work/clone"
-      t0=$(now); (cd "$work/clone" && dotnet run --project Acr.Host -c Release -- demo --out "$work/clone-demo" > /dev/null); t1=$(now)
+      t0=$(now); (cd "$work/clone" && dotnet run --project Acr.Cli -c Release -- demo --out "$work/clone-demo" > /dev/null); t1=$(now)
       figure "demo from a fresh clone, build included" "$(readme_phrase 'about [0-9]+ s from a fresh clone with the build')" "$(secs "$t0" "$t1")"
       ;;
     *)

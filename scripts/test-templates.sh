@@ -10,9 +10,9 @@ root=$PWD
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 cache=$(dotnet nuget locals global-packages -l | sed 's/^global-packages: *//; s:/*$::')
-host="$root/Acr.Host/bin/Release/net10.0/acr.dll"
+host="$root/Acr.Cli/bin/Release/net10.0/acr.dll"
 if [ ! -f "$host" ]; then
-  echo "test-templates FAILED: $host is missing; build the host first (dotnet build Acr.Host -c Release)" >&2
+  echo "test-templates FAILED: $host is missing; build the host first (dotnet build Acr.Cli -c Release)" >&2
   exit 2
 fi
 

@@ -1,6 +1,7 @@
 using Acr.Host.Cli;
+using Spectre.Console;
 
-namespace Acr.Host;
+namespace Acr.Cli;
 
 internal static class Program
 {
