@@ -39,6 +39,7 @@ public sealed class AcrServer : IAsyncDisposable
     private readonly Dictionary<string, ModelWorker> _workers;
     private readonly WebApplication _app;
     private readonly SemaphoreSlim _stopOnce = new(1, 1);
+    private Action? _unsubscribe;
     private long _accepted;
     private long _answered;
     private long _scored;
@@ -73,10 +74,36 @@ public sealed class AcrServer : IAsyncDisposable
     /// <exception cref="AcrUsageException">An option is out of range.</exception>
     /// <exception cref="ModelFormatException">A model file is not an Acr model.</exception>
     /// <exception cref="IOException">An address cannot be bound.</exception>
-    public static async Task<AcrServer> StartAsync(ServeOptions options, ComponentRegistry registry, bool handleSignals = false, CancellationToken cancellationToken = default)
+    public static Task<AcrServer> StartAsync(ServeOptions options, ComponentRegistry registry, bool handleSignals = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        return StartAsync(options, ServePlugins.Fixed(registry), null, handleSignals, cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="StartAsync(ServeOptions, ComponentRegistry, bool, CancellationToken)"/>, with plugins that reload
+    /// without a restart: when <paramref name="plugins"/> loads a new generation, every model is loaded again with the
+    /// new plugins (onto a backend created from them) and swapped in between forward passes, like a replaced model
+    /// file. Requests already accepted are scored by the old generation, which unloads after its last one is answered.
+    /// If the new plugins cannot load a model, that model stays on the old ones (a warning on <see cref="ServeOptions.Log"/>).
+    /// The server does not own <paramref name="plugins"/>: dispose it after the server.
+    /// </summary>
+    /// <param name="options">Models, addresses, batching and limits.</param>
+    /// <param name="plugins">The watched plugin folders.</param>
+    /// <param name="handleSignals">Whether SIGTERM/SIGINT stop the server (the command line); a library host stops it itself.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="AcrUsageException">An option is out of range.</exception>
+    /// <exception cref="ModelFormatException">A model file is not an Acr model.</exception>
+    /// <exception cref="IOException">An address cannot be bound.</exception>
+    public static Task<AcrServer> StartAsync(ServeOptions options, PluginLoading.HotReloadingPlugins plugins, bool handleSignals = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plugins);
+        return StartAsync(options, ServePlugins.Reloading(plugins), plugins, handleSignals, cancellationToken);
+    }
+
+    private static async Task<AcrServer> StartAsync(ServeOptions options, ServePlugins plugins, PluginLoading.HotReloadingPlugins? reloading, bool handleSignals, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(registry);
         options.Validate();
         var metrics = new ServeMetrics();
         var workers = new Dictionary<string, ModelWorker>(StringComparer.Ordinal);
@@ -84,7 +111,7 @@ public sealed class AcrServer : IAsyncDisposable
         {
             foreach (var source in options.Models)
             {
-                workers[source.Name] = new ModelWorker(source, options, registry, metrics, () => registry.CreateBackend(options.Backend, options.Device, options.BackendOptions));
+                workers[source.Name] = new ModelWorker(source, options, plugins, metrics);
             }
 
             foreach (var worker in workers.Values)
@@ -115,6 +142,30 @@ public sealed class AcrServer : IAsyncDisposable
             server.Addresses = addresses.Select(a => new Uri(a.Replace("[::]", "localhost", StringComparison.Ordinal))).ToArray();
             var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
             lifetime.ApplicationStopping.Register(() => server._stopping = true);
+            if (reloading is not null)
+            {
+                EventHandler<int> reload = (_, generation) =>
+                {
+                    options.Log?.WriteLine($"plugins: generation {generation} loaded; reloading {workers.Count} model(s) with it");
+                    foreach (var worker in workers.Values)
+                    {
+                        worker.RequestReload();
+                    }
+                };
+                EventHandler<string> refused = (_, why) => options.Log?.WriteLine($"warning: plugins: {why}");
+                reloading.Reloaded += reload;
+                reloading.ReloadRefused += refused;
+                server._unsubscribe = () =>
+                {
+                    reloading.Reloaded -= reload;
+                    reloading.ReloadRefused -= refused;
+                };
+                foreach (var worker in workers.Values.Where(w => w.PluginGeneration != reloading.Generation))
+                {
+                    worker.RequestReload(); // a reload that happened while the models were loading
+                }
+            }
+
             return server;
         }
         catch
@@ -204,6 +255,7 @@ public sealed class AcrServer : IAsyncDisposable
             seed = config.Seed,
             acrVersion = config.AcrVersion,
             backend = worker.BackendName,
+            pluginGeneration = v.Epoch.Generation,
             minRowsBatchMode = 2,
         };
     }
@@ -408,6 +460,7 @@ public sealed class AcrServer : IAsyncDisposable
             }
 
             _stopping = true;
+            _unsubscribe?.Invoke();
             await _app.StopAsync().ConfigureAwait(false);
             foreach (var worker in _workers.Values)
             {

@@ -11,15 +11,19 @@ namespace Acr.Host.Serving;
 /// </summary>
 internal sealed class ModelVersion : IDisposable
 {
-    private ModelVersion(TrainedModel model, string sha256, DateTimeOffset loadedAt)
+    private ModelVersion(TrainedModel model, string sha256, DateTimeOffset loadedAt, PluginEpoch epoch)
     {
         Model = model;
+        Epoch = epoch;
         Scorer = new ZeroShotScorer(model.Model, model.Backend);
         Sha256 = sha256;
         LoadedAt = loadedAt;
     }
 
     public TrainedModel Model { get; }
+
+    /// <summary>The plugins and backend this version was loaded with.</summary>
+    public PluginEpoch Epoch { get; }
 
     public ZeroShotScorer Scorer { get; }
 
@@ -37,11 +41,13 @@ internal sealed class ModelVersion : IDisposable
     public int Leases { get; set; }
 
     /// <summary>
-    /// Loads <paramref name="path"/> onto <paramref name="backend"/>. The file is hashed before and after loading; if it
-    /// changed in between (replaced mid-read), the load is retried, so the version always names the bytes loaded.
+    /// Loads <paramref name="path"/> with <paramref name="epoch"/>'s plugins onto its backend. The file is hashed before
+    /// and after loading; if it changed in between (replaced mid-read), the load is retried, so the version always
+    /// names the bytes loaded.
     /// </summary>
-    public static ModelVersion Load(string path, Composition.ComponentRegistry registry, ComputeBackend backend)
+    public static ModelVersion Load(string path, PluginEpoch epoch)
     {
+        var (registry, backend) = (epoch.Registry, epoch.Backend);
         for (var attempt = 0; ; attempt++)
         {
             var before = Hash(path);
@@ -55,7 +61,8 @@ internal sealed class ModelVersion : IDisposable
                     throw new ModelFormatException($"Model file '{path}' kept changing while it was read; replace it with an atomic rename (write a temporary file, then mv it over).");
                 }
 
-                return new ModelVersion(model, before, DateTimeOffset.UtcNow);
+                epoch.Versions++;
+                return new ModelVersion(model, before, DateTimeOffset.UtcNow, epoch);
             }
 
             model.Dispose();
@@ -69,9 +76,11 @@ internal sealed class ModelVersion : IDisposable
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
+    /// <summary>Releases the model (not the epoch: its worker disposes that when no version uses it).</summary>
     public void Dispose()
     {
         Scorer.Dispose();
         Model.Dispose();
+        Epoch.Versions--;
     }
 }

@@ -13,6 +13,8 @@ namespace Acr.Host.Serving;
 /// score, swap, dispose) happens on this thread. When the model file is replaced on disk, the thread loads the new
 /// file between passes and swaps it in: requests already prepared for the old version are still scored by it, new ones
 /// by the new one, none is dropped; the old version is disposed when the last request holding it is answered.
+/// With hot-reloading plugins, a new plugin generation is handled the same way: the model file is loaded again with the
+/// new plugins onto a backend created from them, and the old generation's backend and hold go with its last version.
 /// </summary>
 internal sealed class ModelWorker : IDisposable
 {
@@ -20,14 +22,14 @@ internal sealed class ModelWorker : IDisposable
     private readonly List<ScoreJob> _pending = [];
     private readonly List<ModelVersion> _retired = [];
     private readonly ServeOptions _options;
-    private readonly ComponentRegistry _registry;
+    private readonly ServePlugins _plugins;
     private readonly ServeMetrics _metrics;
-    private readonly Func<ComputeBackend> _createBackend;
     private readonly Thread _thread;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _windowTicks;
     private FileSystemWatcher? _watcher;
-    private ComputeBackend? _backend;
+    private PluginEpoch? _epoch; // the plugins and backend new versions load with (worker thread only)
+    private string _backendName = "";
     private ModelVersion? _current;
     private int _queuedRows;
     private bool _reloadRequested;
@@ -35,14 +37,13 @@ internal sealed class ModelWorker : IDisposable
     private long _passes;
     private long _swaps;
 
-    public ModelWorker(ServedModelSource source, ServeOptions options, ComponentRegistry registry, ServeMetrics metrics, Func<ComputeBackend> createBackend)
+    public ModelWorker(ServedModelSource source, ServeOptions options, ServePlugins plugins, ServeMetrics metrics)
     {
         Name = source.Name;
         Path = System.IO.Path.GetFullPath(source.Path);
         _options = options;
-        _registry = registry;
+        _plugins = plugins;
         _metrics = metrics;
-        _createBackend = createBackend;
         _windowTicks = (long)(options.BatchWindow.TotalSeconds * Stopwatch.Frequency);
         _thread = new Thread(Run) { IsBackground = true, Name = $"acr-serve {Name}" };
         _thread.Start();
@@ -59,7 +60,10 @@ internal sealed class ModelWorker : IDisposable
     /// <summary>The version new requests are scored with.</summary>
     public ModelVersion Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException($"Model '{Name}' is not loaded yet.");
 
-    public string BackendName => _backend?.ToString() ?? "";
+    public string BackendName => Volatile.Read(ref _backendName);
+
+    /// <summary>The plugin generation the current version was loaded with (0 without hot reload).</summary>
+    public int PluginGeneration => Current.Epoch.Generation;
 
     public long Passes => Interlocked.Read(ref _passes);
 
@@ -163,12 +167,13 @@ internal sealed class ModelWorker : IDisposable
     {
         try
         {
-            _backend = _createBackend();
-            Volatile.Write(ref _current, ModelVersion.Load(Path, _registry, _backend));
+            _epoch = _plugins.Open(_options);
+            Volatile.Write(ref _backendName, _epoch.Backend.ToString() ?? "");
+            Volatile.Write(ref _current, ModelVersion.Load(Path, _epoch));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            _backend?.Dispose();
+            _epoch?.Dispose();
             _started.SetException(e);
             return;
         }
@@ -204,12 +209,7 @@ internal sealed class ModelWorker : IDisposable
                 }
             }
 
-            foreach (var v in free)
-            {
-                v.Dispose();
-            }
-
-            free.Clear();
+            DisposeVersions(free);
             if (reload)
             {
                 TryReload();
@@ -227,13 +227,28 @@ internal sealed class ModelWorker : IDisposable
             _retired.Clear();
         }
 
-        foreach (var v in free)
+        if (_current is not null)
         {
-            v.Dispose();
+            free.Add(_current);
         }
 
-        _current?.Dispose();
-        _backend?.Dispose();
+        DisposeVersions(free);
+        _epoch?.Dispose();
+    }
+
+    /// <summary>Disposes retired versions, and each old plugin epoch once no version of it remains (worker thread).</summary>
+    private void DisposeVersions(List<ModelVersion> versions)
+    {
+        foreach (var v in versions)
+        {
+            v.Dispose();
+            if (v.Epoch != _epoch && v.Epoch.Versions == 0)
+            {
+                v.Epoch.Dispose();
+            }
+        }
+
+        versions.Clear();
     }
 
     /// <summary>Under the lock: waits (bounded) for requests to join the oldest one, then takes the pass's requests off the queue.</summary>
@@ -370,6 +385,7 @@ internal sealed class ModelWorker : IDisposable
     private void TryReload()
     {
         var current = Current;
+        var generation = _plugins.Generation;
         string hash;
         try
         {
@@ -382,34 +398,49 @@ internal sealed class ModelWorker : IDisposable
             return;
         }
 
-        if (hash == current.Sha256)
+        if (hash == current.Sha256 && generation == _epoch!.Generation)
         {
             _metrics.Reload(Name, "unchanged");
             return;
         }
 
+        // New plugins: load the model with them, onto a backend of theirs; the old epoch stays for its versions.
+        var epoch = generation == _epoch!.Generation ? _epoch : null;
         ModelVersion next;
         try
         {
-            next = ModelVersion.Load(Path, _registry, _backend!);
+            epoch ??= _plugins.Open(_options);
+            next = ModelVersion.Load(Path, epoch);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // A half-written or foreign file must not stop the service: keep the old version, wait for the next change.
-            Warn($"model '{Name}': {Path} changed but does not load ({e.Message}); still serving version {current.Version}.");
+            // A half-written or foreign file, or plugins that cannot load it, must not stop the service: keep the old
+            // version, wait for the next change.
+            if (epoch is not null && epoch != _epoch && epoch.Versions == 0)
+            {
+                epoch.Dispose();
+            }
+
+            var what = generation == _epoch.Generation ? $"{Path} changed but does not load" : $"plugin generation {generation} cannot load {Path}";
+            Warn($"model '{Name}': {what} ({e.Message}); still serving version {current.Version}.");
             _metrics.Reload(Name, "failed");
             return;
         }
 
+        var previous = _epoch;
         lock (_lock)
         {
             _retired.Add(current);
+            _epoch = epoch;
             Volatile.Write(ref _current, next);
         }
 
+        Volatile.Write(ref _backendName, epoch.Backend.ToString() ?? ""); // the previous epoch goes with its last version
+
         Interlocked.Increment(ref _swaps);
         _metrics.Reload(Name, "swapped");
-        _options.Log?.WriteLine($"model '{Name}': swapped in version {next.Version} ({next.Model.Config.Detector}, {next.FeatureNames.Count} features) from {Path}; version {current.Version} retires when its last request is answered.");
+        var plugins = previous == epoch ? "" : $", plugin generation {epoch.Generation}";
+        _options.Log?.WriteLine($"model '{Name}': swapped in version {next.Version} ({next.Model.Config.Detector}, {next.FeatureNames.Count} features{plugins}) from {Path}; version {current.Version} retires when its last request is answered.");
     }
 
     private void Warn(string message) => _options.Log?.WriteLine("warning: " + message);

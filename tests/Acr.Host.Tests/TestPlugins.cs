@@ -24,6 +24,21 @@ internal static class TestPlugins
     public static string BuiltFolder(string key) =>
         typeof(TestPlugins).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 
+    /// <summary>Copies a folder tree over another, overwriting files (how a user drops a new plugin version in).</summary>
+    public static void CopyTree(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+        }
+
+        foreach (var dir in Directory.EnumerateDirectories(from))
+        {
+            CopyTree(dir, Path.Combine(to, Path.GetFileName(dir)));
+        }
+    }
+
     /// <summary>Copies a built plugin into <paramref name="root"/>/<paramref name="name"/>, as a user would drop it into a plugins folder.</summary>
     public static string Install(TempDirectory root, string key, string name)
     {

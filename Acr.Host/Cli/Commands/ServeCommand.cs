@@ -1,3 +1,4 @@
+using Acr.Host.PluginLoading;
 using Acr.Host.Serving;
 
 namespace Acr.Host.Cli;
@@ -22,12 +23,13 @@ internal sealed class ServeCommand : CliCommand
     private readonly Option<int> _maxQueued = new("--max-queued-rows") { Description = "Most rows waiting per model; past it requests get 503 with Retry-After.", DefaultValueFactory = _ => 1 << 20 };
     private readonly Option<double> _shutdown = new("--shutdown-timeout") { Description = "Seconds a graceful stop (SIGTERM, Ctrl+C) waits for requests in flight.", DefaultValueFactory = _ => 30.0 };
     private readonly Option<bool> _noWatch = new("--no-watch") { Description = "Do not reload a model file replaced on disk." };
+    private readonly Option<bool> _watchPlugins = new("--watch-plugins") { Description = "Reload plugins when their folders change (a new detector or backend version dropped in): models are loaded again with the new plugins, requests in flight finish on the old ones." };
     private readonly BackendOptionSet _backend = new();
 
     public ServeCommand(CliContext context)
         : base(context, "serve", "Serve models over HTTP: POST /v1/models/{name}/score scores one batch (CSV, JSON or Arrow), centred by its own batch-norm statistics.")
     {
-        Add([_models, _urls, _window, _maxPassRows, _maxPassRequests, _noBatching, _maxBytes, _maxRows, _maxQueued, _shutdown, _noWatch, .. _backend]);
+        Add([_models, _urls, _window, _maxPassRows, _maxPassRequests, _noBatching, _maxBytes, _maxRows, _maxQueued, _shutdown, _noWatch, _watchPlugins, .. _backend]);
     }
 
     protected override int Run(ParseResult parse)
@@ -76,8 +78,16 @@ internal sealed class ServeCommand : CliCommand
             }
         }
 
-        var server = AcrServer.StartAsync(options, Context.Registry, handleSignals: true, Context.Cancellation).GetAwaiter().GetResult();
+        using var plugins = parse.GetValue(_watchPlugins) ? new HotReloadingPlugins(Context.Catalog.SearchedDirectories) : null;
+        var server = (plugins is null
+            ? AcrServer.StartAsync(options, Context.Registry, handleSignals: true, Context.Cancellation)
+            : AcrServer.StartAsync(options, plugins, handleSignals: true, Context.Cancellation)).GetAwaiter().GetResult();
         var console = Context.Console;
+        if (plugins is not null)
+        {
+            console.WriteLine($"plugins: watching {string.Join(", ", Context.Catalog.SearchedDirectories.Where(Directory.Exists))} (generation {plugins.Generation})");
+        }
+
         foreach (var (name, worker) in server.Workers.OrderBy(w => w.Key, StringComparer.Ordinal))
         {
             var v = worker.Current;
