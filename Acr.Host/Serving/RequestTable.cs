@@ -16,10 +16,12 @@ internal sealed class RequestTable(float[] values, int rows, int columns, IReadO
     /// Which request column feeds each model feature. Without names (or with generated names col0, col1, …) the columns are
     /// taken in order and their count must be the model's; with names, they must be the model's features in any order.
     /// </summary>
-    public int[] MatchColumns(IReadOnlyList<string> model)
+    /// <param name="model">The model's feature names.</param>
+    /// <param name="ignoreOtherNamedColumns">With names, columns that are not features (an id, a label) are skipped instead of refused.</param>
+    public int[] MatchColumns(IReadOnlyList<string> model, bool ignoreOtherNamedColumns = false)
     {
         var identity = Enumerable.Range(0, model.Count).ToArray();
-        if (Columns != model.Count)
+        if (Columns != model.Count && !(ignoreOtherNamedColumns && Names is not null && Columns > model.Count))
         {
             throw ServeProblem.BadBatch("wrong-column-count", "The batch does not have the model's number of columns.",
                 $"The batch has {Columns} columns{(Names is null ? "" : $" ({Preview(Names)})")} but the model was trained on {model.Count} features ({Preview(model)}). " +
@@ -27,7 +29,7 @@ internal sealed class RequestTable(float[] values, int rows, int columns, IReadO
         }
 
         static bool Generated(IReadOnlyList<string> names) => names.Select((n, i) => n == $"col{i}").All(b => b);
-        if (Names is null || Names.SequenceEqual(model, StringComparer.Ordinal) || Generated(Names) || Generated(model))
+        if (Names is null || Names.SequenceEqual(model, StringComparer.Ordinal) || (Columns == model.Count && (Generated(Names) || Generated(model))))
         {
             return identity;
         }

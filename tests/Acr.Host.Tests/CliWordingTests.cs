@@ -35,7 +35,7 @@ public sealed class CliWordingTests : IDisposable
     public void A_mistyped_command_gets_did_you_mean_and_nothing_about_its_arguments()
     {
         var r = CliHarness.Run("trian", "--data", "x.csv");
-        AssertUsageError(r, "'trian' is not an acr command. Did you mean 'train'?", "Commands: plugins, demo, train, score, serve, evaluate");
+        AssertUsageError(r, "'trian' is not an acr command. Did you mean 'train'?", "Commands: plugins, demo, train, score, serve, submit, worker, collect, evaluate");
         Assert.DoesNotContain("Required command", r.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("--data", r.Error, StringComparison.Ordinal);
     }
