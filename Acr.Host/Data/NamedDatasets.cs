@@ -4,7 +4,7 @@ namespace Acr.Host.Data;
 
 /// <summary>
 /// Tabular data sets that <c>--data</c> takes by name instead of a path: <c>letter</c> (embedded in acr) and the CSV
-/// data sets <c>acr fetch</c> puts in the data cache (<c>digits</c>). A file of that name in the working directory wins.
+/// data sets <c>acr fetch</c> puts in the data cache (<c>digits</c>, <c>vehicle</c>). A file of that name in the working directory wins.
 /// Image sets are named through <see cref="Arrays.IdxImageSet"/>.
 /// </summary>
 public static class NamedDatasets
@@ -17,6 +17,7 @@ public static class NamedDatasets
     {
         [Letter] = EmbeddedDatasets.LetterLabel,
         ["digits"] = "-1",
+        ["vehicle"] = "Class",
     };
 
     /// <summary>The names <c>--data</c> takes.</summary>

