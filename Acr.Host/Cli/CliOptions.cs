@@ -17,7 +17,7 @@ internal static class CliOptions
 
     public static Option<string[]> DetectorOption() => new("--option") { Description = "Detector option key=value (repeatable), e.g. --option hidden=64.", AllowMultipleArgumentsPerToken = false };
 
-    public static Option<string> Data() => new("--data") { Description = "CSV file (.csv or .csv.gz), IDX images file, or a data set by name: letter (embedded), digits (after 'acr fetch digits'; label: the last column), fashion-mnist or mnist (:test for the test split).", Required = true };
+    public static Option<string> Data() => new("--data") { Description = "CSV file (.csv or .csv.gz), IDX images file, a folder of images with one sub-folder per class (PNG, JPEG, …; the class is the folder name), or a data set by name: letter (embedded), digits (label: the last column) or vehicle (label: Class) after 'acr fetch', fashion-mnist or mnist (:test for the test split).", Required = true };
 
     public static Option<string?> Label(bool required) => new("--label") { Description = "Label column: name, 0-based index, or negative index from the end (-1 = last).", Required = required };
 

@@ -98,8 +98,8 @@ internal sealed class DataOptionSet(bool labelRequired, bool categorical = false
         categorical ? [Data, Label, Labels, Group, Drop, Categorical, Header, Delimiter, Encoding] : [Data, Label, Labels, Group, Drop, Header, Delimiter, Encoding];
 
     /// <summary>
-    /// Reads the embedded letter data (<c>--data letter</c>), IDX image data (flattened pixels, see <see cref="IdxImageSet"/>)
-    /// or, otherwise, CSV.
+    /// Reads the embedded letter data (<c>--data letter</c>), a folder of images with one sub-folder per class (see
+    /// <see cref="ImageFolderSet"/>), IDX image data (flattened pixels, see <see cref="IdxImageSet"/>) or, otherwise, CSV.
     /// </summary>
     /// <param name="context">Where warnings go.</param>
     /// <param name="p">The parsed arguments.</param>
@@ -110,6 +110,11 @@ internal sealed class DataOptionSet(bool labelRequired, bool categorical = false
     {
         string data = p.GetValue(Data)!;
         string? labels = p.GetValue(Labels);
+        if (ImageFolderSet.IsImageFolder(data))
+        {
+            return ImageFolderSet.Load(data);
+        }
+
         if (IdxImageSet.TryResolve(data, labels, DataCache.Resolve(null), out string images, out string labelsPath))
         {
             return IdxImageSet.Load(images, labelsPath);

@@ -24,6 +24,29 @@ public static class DetectorOptionResolver
         return resolved;
     }
 
+    /// <summary>The option a detector declares to take each row's image shape (<c>CxHxW</c>); filled from image data when left empty.</summary>
+    public const string InputShapeOption = "input-shape";
+
+    /// <summary>
+    /// As <see cref="Resolve(IDetector, IReadOnlyDictionary{string, string}?)"/>; and when the detector has an
+    /// <see cref="InputShapeOption"/> option left empty and the data's rows are images, the option is set to the data's
+    /// shape, so an image set needs no <c>--option input-shape=…</c> (and the model file records the shape).
+    /// </summary>
+    /// <param name="detector">The detector.</param>
+    /// <param name="user">User options (<c>--option key=value</c>).</param>
+    /// <param name="dataShape">The shape of each row's image (<see cref="TabularDataset.ImageShape"/>), or null for tabular data.</param>
+    /// <exception cref="AcrUsageException">A key the detector does not understand; the message lists the valid ones.</exception>
+    public static Dictionary<string, string> Resolve(IDetector detector, IReadOnlyDictionary<string, string>? user, Acr.Tensors.ImageShape? dataShape)
+    {
+        var resolved = Resolve(detector, user);
+        if (dataShape is { } shape && resolved.TryGetValue(InputShapeOption, out var given) && string.IsNullOrWhiteSpace(given))
+        {
+            resolved[InputShapeOption] = string.Create(CultureInfo.InvariantCulture, $"{shape.Channels}x{shape.Height}x{shape.Width}");
+        }
+
+        return resolved;
+    }
+
     /// <summary>Builds a model; an invalid option value is a usage error naming the option.</summary>
     /// <param name="detector">The detector.</param>
     /// <param name="spec">The resolved spec.</param>

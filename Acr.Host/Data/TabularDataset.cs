@@ -92,6 +92,27 @@ public sealed class TabularDataset
     /// <summary>The one-hot encoded categorical columns, with the categories learnt from (or given for) the data; empty when there are none.</summary>
     public IReadOnlyList<CategoricalColumn> Categorical { get; init; } = [];
 
+    /// <summary>
+    /// When each row is an image (IDX image sets, image folders): its shape, C×H×W with C·H·W = <see cref="Columns"/>,
+    /// pixels stored channel by channel, row by row. Detectors with an <c>input-shape</c> option take it from here when
+    /// it is not given. Null for tabular data.
+    /// </summary>
+    public Acr.Tensors.ImageShape? ImageShape
+    {
+        get => _imageShape;
+        init
+        {
+            if (value is { } shape && shape.Length != Columns)
+            {
+                throw new ArgumentException($"An image shape of {shape} holds {shape.Length} values but the rows have {Columns}.", nameof(value));
+            }
+
+            _imageShape = value;
+        }
+    }
+
+    private readonly Acr.Tensors.ImageShape? _imageShape;
+
     /// <summary>The feature values of one row.</summary>
     /// <param name="row">0-based row index.</param>
     /// <returns>A view of <see cref="Columns"/> values into <see cref="Features"/>.</returns>
@@ -136,7 +157,7 @@ public sealed class TabularDataset
             }
         }
 
-        return new TabularDataset(features, rows.Length, d, FeatureNames, labels, groups, Source) { HasHeader = HasHeader, Categorical = Categorical };
+        return new TabularDataset(features, rows.Length, d, FeatureNames, labels, groups, Source) { HasHeader = HasHeader, Categorical = Categorical, ImageShape = ImageShape };
     }
 
     /// <summary>The distinct labels, sorted with <see cref="StringComparer.Ordinal"/>.</summary>

@@ -63,7 +63,7 @@ public sealed class RecipeTrainer(ComponentRegistry registry)
         }
 
         var detector = _registry.GetDetector(request.Detector);
-        var options = DetectorOptionResolver.Resolve(detector, request.DetectorOptions);
+        var options = DetectorOptionResolver.Resolve(detector, request.DetectorOptions, data.ImageShape);
         var distributions = data.Groups ?? data.Labels
             ?? throw new AcrUsageException("Training needs to know each row's distribution: pass --label COLUMN (or --group COLUMN).");
         var classes = TrainingDistributions(data, request);

@@ -61,6 +61,7 @@ public class IdxImageSetTests
         TabularDataset d = IdxImageSet.Load(images, labels);
         Assert.Equal(6, d.Rows);
         Assert.Equal(16, d.Columns);
+        Assert.Equal(new Acr.Tensors.ImageShape(1, 4, 4), d.ImageShape); // N×H×W images: one channel
         Assert.Equal(["0", "1", "2", "0", "1", "2"], d.Labels!);
         Assert.All(d.Features, v => Assert.InRange(v, 0f, 1f));
         NumericArray raw = IdxReader.Read(images);

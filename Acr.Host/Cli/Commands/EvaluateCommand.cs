@@ -1,3 +1,4 @@
+using Acr.Host.Composition;
 using Acr.Host.Evaluation;
 
 namespace Acr.Host.Cli;
@@ -57,6 +58,11 @@ internal sealed class EvaluateCommand : CliCommand
         };
         options.Validate();
         var table = _data.Read(Context, parse, trainingDistributions: all => ClassSplit.TrainClassesOf(all, options.TrainClasses));
+        if (table.ImageShape is not null)
+        {
+            options = options with { DetectorOptions = DetectorOptionResolver.Resolve(Context.Registry.GetDetector(_training.DetectorName(parse)), _training.UserDetectorOptions(parse), table.ImageShape) };
+        }
+
         using var b = _backend.Create(Context, parse);
         return EvaluationRunner.Run(Context, table, _training.DetectorName(parse), options, b, parse.GetValue(_outDir)!, parse.GetValue(_quiet), Path.GetFileName(table.Source), parse.GetValue(_resume),
             ("--data", parse.GetValue(_data.Data)!));

@@ -143,6 +143,11 @@ internal sealed class ScoreCommand : CliCommand
     /// </summary>
     private IRowSource OpenSource(ParseResult parse, string data, TrainedModel trained)
     {
+        if (ImageFolderSet.IsImageFolder(data))
+        {
+            return new TableRowSource(ImageFolderSet.Load(data));
+        }
+
         if (IdxImageSet.TryResolve(data, parse.GetValue(_data.Labels), DataCache.Resolve(null), out var images, out var labels))
         {
             return new TableRowSource(IdxImageSet.Load(images, labels));

@@ -124,7 +124,8 @@ public static class IdxImageSet
             text[i] = ((long)l).ToString(CultureInfo.InvariantCulture);
         }
 
-        return new TabularDataset(images.Values, rows, columns, names, text, null, imagesPath);
+        var shape = images.Shape.Count == 4 ? new Acr.Tensors.ImageShape(images.Shape[1], images.Shape[2], images.Shape[3]) : new Acr.Tensors.ImageShape(1, images.Shape[1], images.Shape[2]);
+        return new TabularDataset(images.Values, rows, columns, names, text, null, imagesPath) { ImageShape = shape };
     }
 
     private static bool IsUnsignedBytes(string path)
