@@ -49,6 +49,11 @@ internal static class EvaluationRunner
         context.Console.WriteLine($"metrics: {written.Metrics}");
         context.Console.WriteLine($"scores:  {written.Scores}");
         context.Console.WriteLine($"plots:   {Path.Combine(Path.GetDirectoryName(written.Model)!, "roc-pi*.svg")}, pr-pi*.svg (ROC and precision-recall curves per π)");
+        if (written.Plots.FirstOrDefault(p => Path.GetFileName(p) == ExtremeImages.FileName) is { } extremes)
+        {
+            context.Console.WriteLine($"images:  {extremes} (per test class: its {ExtremeImages.PerSide} lowest- and {ExtremeImages.PerSide} highest-scored test images, seed 0, largest π; green border normal, red anomaly)");
+        }
+
         return 0;
     }
 

@@ -30,7 +30,7 @@ public sealed record AveragedCurve(string Method, double[] Grid, double[] MeanTr
     public static IReadOnlyList<AveragedCurve> ForContamination(IReadOnlyList<ScoreRow> rows, double contamination)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var tasks = rows.Where(r => r.Contamination == contamination).GroupBy(r => (r.Seed, r.TestClass)).Select(g => g.ToArray()).ToArray();
+        var tasks = rows.Where(r => r.Contamination == contamination).GroupBy(r => (r.Seed, r.TestClass, r.Batch)).Select(g => g.ToArray()).ToArray();
         if (tasks.Length == 0)
         {
             throw new ArgumentException($"No scored task has contamination {contamination}.", nameof(contamination));

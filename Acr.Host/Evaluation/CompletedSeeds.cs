@@ -121,7 +121,8 @@ internal sealed class CompletedSeeds
         var b2 = Floats(file, "scores.b2", path, pi.Length);
         var b3 = Floats(file, "scores.b3", path, pi.Length);
         var selected = Floats(file, "scores.selected", path, pi.Length);
-        if (cls.Length != pi.Length || row.Length != pi.Length || anomaly.Length != pi.Length)
+        var batch = file.TryGetTensor("scores.batch", out _) ? Ints(file, "scores.batch", path, int.MaxValue) : null; // absent: one batch per class
+        if ((batch is not null && batch.Length != pi.Length) || cls.Length != pi.Length || row.Length != pi.Length || anomaly.Length != pi.Length)
         {
             throw Corrupt(path, "its score tensors differ in length");
         }
@@ -129,7 +130,8 @@ internal sealed class CompletedSeeds
         var scores = new List<ScoreRow>(pi.Length);
         for (var i = 0; i < pi.Length; i++)
         {
-            scores.Add(new ScoreRow(result.Seed, _contaminations[pi[i]], _split.TestClasses[cls[i]], row[i], _labels[row[i]], anomaly[i] == 1, acr[i], b1[i], b2[i], b3[i], selected[i]));
+            scores.Add(new ScoreRow(result.Seed, _contaminations[pi[i]], _split.TestClasses[cls[i]], row[i], _labels[row[i]], anomaly[i] == 1, acr[i], b1[i], b2[i], b3[i], selected[i],
+                batch is null ? -1 : batch[i] - 1));
         }
 
         DetectorModel? model = null;
@@ -170,7 +172,7 @@ internal sealed class CompletedSeeds
         var classIndex = _split.TestClasses.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
         var n = scores.Count;
         float[] pi = new float[n], cls = new float[n], row = new float[n], anomaly = new float[n], acr = new float[n], b1 = new float[n], b2 = new float[n],
-            b3 = new float[n], selected = new float[n];
+            b3 = new float[n], selected = new float[n], batch = new float[n];
         for (var i = 0; i < n; i++)
         {
             var s = scores[i];
@@ -181,6 +183,7 @@ internal sealed class CompletedSeeds
 
             (pi[i], cls[i], row[i], anomaly[i], acr[i], b1[i], b2[i], b3[i], selected[i]) =
                 (piIndex[s.Contamination], classIndex[s.TestClass], s.Row, s.IsAnomaly ? 1 : 0, s.Acr, s.B1, s.B2, s.B3, s.Selected);
+            batch[i] = s.Batch + 1; // stored shifted by one: -1 (the whole class) becomes 0, so every value is a non-negative index
         }
 
         var metadata = new Dictionary<string, string>(_fingerprint, StringComparer.Ordinal)
@@ -197,6 +200,7 @@ internal sealed class CompletedSeeds
         {
             ("scores.pi", [n], pi), ("scores.class", [n], cls), ("scores.row", [n], row), ("scores.anomaly", [n], anomaly),
             ("scores.acr", [n], acr), ("scores.b1", [n], b1), ("scores.b2", [n], b2), ("scores.b3", [n], b3), ("scores.selected", [n], selected),
+            ("scores.batch", [n], batch),
         };
         if (model is not null)
         {
@@ -256,6 +260,7 @@ internal sealed class CompletedSeeds
             ["run.--seed"] = options.BaseSeed.ToString(inv),
             ["run.--seeds"] = options.Seeds.ToString(inv),
             ["run.--test-draws"] = options.TestDraws.ToString(inv),
+            ["run.--test-batch-normals"] = options.TestBatchNormals?.ToString(inv) ?? "",
             ["run.--contamination"] = string.Join(",", options.Contaminations.Select(p => p.ToString("R", inv))),
             ["run.--train-classes"] = string.Join(",", split.TrainClasses),
             ["run.--iterations"] = options.Training.Iterations.ToString(inv),

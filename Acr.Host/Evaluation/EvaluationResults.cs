@@ -64,5 +64,10 @@ public sealed record SummaryRow(string Method, double Contamination, double Auro
 /// <param name="B2">B2 score (raw batch norm).</param>
 /// <param name="B3">B3 score (in-batch kNN, k = 10).</param>
 /// <param name="Selected">The validated recipe's chosen score (NaN with the paper's recipe).</param>
+/// <param name="Batch">Which of the test class's batches the row was scored in (with <see cref="ZeroShotProtocolOptions.TestBatchNormals"/>), or -1 for the one batch of the whole class.</param>
 public readonly record struct ScoreRow(ulong Seed, double Contamination, string TestClass, int Row, string Label, bool IsAnomaly, float Acr, float B1, float B2,
-    float B3 = 0, float Selected = float.NaN);
+    float B3 = 0, float Selected = float.NaN, int Batch = -1)
+{
+    /// <summary>The batch's name in scores.csv: the test class, with <c>:N</c> when the class was cut into batches.</summary>
+    public string BatchName => Batch < 0 ? TestClass : string.Create(CultureInfo.InvariantCulture, $"{TestClass}:{Batch}");
+}

@@ -49,6 +49,16 @@ public sealed record ZeroShotProtocolOptions
     /// </summary>
     public int TestDraws { get; init; } = 1;
 
+    /// <summary>
+    /// Normal rows per test batch, or null (the tabular protocol) for one batch per test class holding all its rows. The
+    /// image protocol uses 100: each draw cuts a test class's rows, shuffled, into ⌊n/N⌋ batches of N normals (all n in
+    /// one batch when n &lt; N), and each batch gets its own π share of anomalies from the other test classes.
+    /// </summary>
+    public int? TestBatchNormals { get; init; }
+
+    /// <summary>The most normal rows a test batch may have.</summary>
+    public const int MaxTestBatchNormals = 1_000_000;
+
     /// <summary>Most test draws accepted.</summary>
     public const int MaxTestDraws = 10_000;
 
@@ -58,6 +68,11 @@ public sealed record ZeroShotProtocolOptions
     /// <summary>Throws <see cref="AcrUsageException"/> for an invalid setting.</summary>
     public void Validate()
     {
+        if (TestBatchNormals is { } normals && (normals < 2 || normals > MaxTestBatchNormals))
+        {
+            throw new AcrUsageException($"--test-batch-normals must be between 2 and {MaxTestBatchNormals}; got {normals}.");
+        }
+
         if (Seeds is < 1 or > MaxSeeds)
         {
             throw new AcrUsageException($"--seeds must be between 1 and {MaxSeeds}; got {Seeds}.");
@@ -258,7 +273,7 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
                 try
                 {
                     var trainSeconds = clock.Elapsed.TotalSeconds;
-                    var byPi = Evaluate(model, x, data.Labels, d, split, options.Contaminations, options.TestDraws, seed, selection?.Choice, scoreRows);
+                    var byPi = Evaluate(model, x, data.Labels, d, split, options.Contaminations, options.TestDraws, options.TestBatchNormals, seed, selection?.Choice, scoreRows);
                     var result = new SeedResult(seed, losses.Length > 0 ? losses[^1] : double.NaN, trainSeconds, byPi) { Selection = selection };
                     completed?.Save(s, result, scoreRows[firstScore..], s == 0 ? model : null);
                     seeds.Add(result);
@@ -317,12 +332,12 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
         var testRows = split.TestRowsByClass.Sum(r => r.Length);
         for (var t = 0; t < split.TestClasses.Count; t++)
         {
-            var n = split.TestRowsByClass[t].Length;
-            var largest = n + Math.Min(AnomalyCount(n, options.Contaminations.Max()), testRows - n);
+            var n = Math.Min(split.TestRowsByClass[t].Length, options.TestBatchNormals ?? int.MaxValue);
+            var largest = n + Math.Min(AnomalyCount(n, options.Contaminations.Max()), testRows - split.TestRowsByClass[t].Length);
             if (largest > InBatchKnnScorer.MaxBatchRows)
             {
                 throw new AcrUsageException(string.Create(CultureInfo.InvariantCulture,
-                    $"Test class '{split.TestClasses[t]}' makes a task of {largest:N0} rows; baseline B3 (in-batch kNN) compares every pair of a task's rows and takes at most {InBatchKnnScorer.MaxBatchRows:N0}; evaluate on a subsample of the data (fewer rows per class)."));
+                    $"Test class '{split.TestClasses[t]}' makes a task of {largest:N0} rows; baseline B3 (in-batch kNN) compares every pair of a task's rows and takes at most {InBatchKnnScorer.MaxBatchRows:N0}; cut test classes into batches with --test-batch-normals N (the image protocol uses 100), or evaluate on a subsample."));
             }
         }
     }
@@ -357,7 +372,7 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
     }
 
     private List<ContaminationResult> Evaluate(DetectorModel model, float[] x, IReadOnlyList<string> classOf, int d, ClassSplit split, IReadOnlyList<double> contaminations,
-        int draws, ulong seed, ScorerChoice? selected, List<ScoreRow> scoreRows)
+        int draws, int? batchNormals, ulong seed, ScorerChoice? selected, List<ScoreRow> scoreRows)
     {
         var results = new List<ContaminationResult>();
         using var scorer = new ZeroShotScorer(model, _backend);
@@ -374,7 +389,7 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
             var perMethod = methods.Select(_ => new List<TaskMetrics>()).ToArray();
             for (var draw = 0; draw < draws; draw++)
             {
-                EvaluateDraw(scorer, rawBatchNorm, x, classOf, d, split, anomalyPools, pi, draw, random, seed, selected, perMethod, draw == 0 ? scoreRows : null);
+                EvaluateDraw(scorer, rawBatchNorm, x, classOf, d, split, anomalyPools, pi, draw, batchNormals, random, seed, selected, perMethod, draw == 0 ? scoreRows : null);
             }
 
             results.Add(new ContaminationResult(pi, methods.Select((name, m) => new MethodMetrics(name, perMethod[m])).ToArray()));
@@ -384,27 +399,49 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
     }
 
     /// <summary>
-    /// One draw of the test tasks of one π: for each test class, all its rows plus anomalies drawn without
-    /// replacement from the other test classes; every task scored in one pass (one segment each).
+    /// One draw of the test tasks of one π: for each test class, all its rows (or, with <paramref name="batchNormals"/>,
+    /// its rows shuffled and cut into batches of that many) plus anomalies drawn without replacement from the other test
+    /// classes, per task; every task scored in one pass (one segment each).
     /// </summary>
     private static void EvaluateDraw(ZeroShotScorer scorer, RawBatchNormScorer rawBatchNorm, float[] x, IReadOnlyList<string> classOf, int d, ClassSplit split,
-        int[][] anomalyPools, double pi, int draw, SeededRandom random, ulong seed, ScorerChoice? selected, List<TaskMetrics>[] perMethod, List<ScoreRow>? scoreRows)
+        int[][] anomalyPools, double pi, int draw, int? batchNormals, SeededRandom random, ulong seed, ScorerChoice? selected, List<TaskMetrics>[] perMethod, List<ScoreRow>? scoreRows)
     {
         var taskRows = new List<int[]>();
         var taskLabels = new List<bool[]>();
+        var taskClass = new List<int>();
+        var taskBatch = new List<int>();
         for (var t = 0; t < split.TestClasses.Count; t++)
         {
-            var normals = split.TestRowsByClass[t];
-            var others = anomalyPools[t];
-            var k = Math.Min(AnomalyCount(normals.Length, pi), others.Length);
-            for (var i = 0; i < k; i++)
+            var rows = split.TestRowsByClass[t];
+            var batches = batchNormals is { } size && rows.Length > size ? rows.Length / size : 1;
+            var normalsOfClass = rows;
+            if (batches > 1 || batchNormals is not null)
             {
-                var j = i + random.NextInt(others.Length - i);
-                (others[i], others[j]) = (others[j], others[i]);
+                normalsOfClass = (int[])rows.Clone();
+                for (var i = normalsOfClass.Length - 1; i > 0; i--)
+                {
+                    var j = random.NextInt(i + 1);
+                    (normalsOfClass[i], normalsOfClass[j]) = (normalsOfClass[j], normalsOfClass[i]);
+                }
             }
 
-            taskRows.Add([.. normals, .. others.AsSpan(0, k)]);
-            taskLabels.Add([.. Enumerable.Repeat(false, normals.Length), .. Enumerable.Repeat(true, k)]);
+            var perBatch = batches > 1 ? batchNormals!.Value : rows.Length;
+            for (var b = 0; b < batches; b++)
+            {
+                var normals = normalsOfClass.AsSpan(b * perBatch, perBatch);
+                var others = anomalyPools[t];
+                var k = Math.Min(AnomalyCount(normals.Length, pi), others.Length);
+                for (var i = 0; i < k; i++)
+                {
+                    var j = i + random.NextInt(others.Length - i);
+                    (others[i], others[j]) = (others[j], others[i]);
+                }
+
+                taskRows.Add([.. normals, .. others.AsSpan(0, k)]);
+                taskLabels.Add([.. Enumerable.Repeat(false, normals.Length), .. Enumerable.Repeat(true, k)]);
+                taskClass.Add(t);
+                taskBatch.Add(batchNormals is null ? -1 : b);
+            }
         }
 
         using var segments = BatchSegments.Create(scorer.Backend, taskRows.Select(r => r.Length).ToArray());
@@ -440,7 +477,7 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
             {
                 var sc = methodScores[m].AsSpan(start, n).ToArray().Select(v => (double)v).ToArray();
                 perMethod[m].Add(new TaskMetrics(
-                    split.TestClasses[t], labels.Count(l => !l), labels.Count(l => l),
+                    split.TestClasses[taskClass[t]], labels.Count(l => !l), labels.Count(l => l),
                     BinaryMetrics.Auroc(sc, labels), BinaryMetrics.AveragePrecision(sc, labels), BinaryMetrics.F1AtQuantile(sc, labels, pi), draw));
             }
 
@@ -449,8 +486,8 @@ public sealed class ZeroShotByClassProtocol(IDetector detector, ComputeBackend b
                 for (var i = 0; i < n; i++)
                 {
                     var row = taskRows[t][i];
-                    scoreRows.Add(new ScoreRow(seed, pi, split.TestClasses[t], row, classOf[row], labels[i], acr[start + i], b1[start + i], b2[start + i], b3[start + i],
-                        chosen is null ? float.NaN : chosen[start + i]));
+                    scoreRows.Add(new ScoreRow(seed, pi, split.TestClasses[taskClass[t]], row, classOf[row], labels[i], acr[start + i], b1[start + i], b2[start + i], b3[start + i],
+                        chosen is null ? float.NaN : chosen[start + i], taskBatch[t]));
                 }
             }
         }

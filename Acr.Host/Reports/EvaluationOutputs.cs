@@ -22,7 +22,7 @@ public static partial class EvaluationOutputs
     public static IReadOnlyList<string> FileNames(IReadOnlyList<double> contaminations)
     {
         ArgumentNullException.ThrowIfNull(contaminations);
-        return ["model.safetensors", "metrics.json", "scores.csv", .. contaminations.SelectMany(pi => new[] { CurvePlot.RocFileName(pi), CurvePlot.PrecisionRecallFileName(pi) })];
+        return ["model.safetensors", "metrics.json", "scores.csv", .. contaminations.SelectMany(pi => new[] { CurvePlot.RocFileName(pi), CurvePlot.PrecisionRecallFileName(pi) }), ExtremeImages.FileName];
     }
 
     /// <summary>The files written, in order.</summary>
@@ -57,7 +57,7 @@ public static partial class EvaluationOutputs
         }
     }
 
-    [GeneratedRegex(@"^(roc|pr)-pi[0-9.]+\.svg$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^((roc|pr)-pi[0-9.]+\.svg|extremes\.png)$", RegexOptions.CultureInvariant)]
     private static partial Regex PlotName();
 
     private static Written WriteInto(string directory, ZeroShotEvaluation evaluation, TabularDataset data, string detector, ZeroShotProtocolOptions options, ComputeBackend backend)
@@ -69,6 +69,7 @@ public static partial class EvaluationOutputs
         var plots = options.Contaminations
             .Select(pi => (Pi: pi, Roc: outputs.Stage(CurvePlot.RocFileName(pi)), Pr: outputs.Stage(CurvePlot.PrecisionRecallFileName(pi))))
             .ToArray();
+        var extremes = data.ImageShape is null ? null : outputs.Stage(ExtremeImages.FileName);
         var config = new ModelConfig
         {
             Detector = detector,
@@ -92,6 +93,7 @@ public static partial class EvaluationOutputs
             ["detectorOptions"] = options.DetectorOptions,
             ["seeds"] = options.Seeds,
             ["testDraws"] = options.TestDraws,
+            ["testBatchNormals"] = options.TestBatchNormals,
             ["baseSeed"] = options.BaseSeed,
             ["recipe"] = options.Recipe == Recipes.TrainingRecipe.Validated ? "validated" : "paper",
             ["b3K"] = InBatchKnnScorer.DefaultK,
@@ -111,6 +113,11 @@ public static partial class EvaluationOutputs
             var curves = AveragedCurve.ForContamination(evaluation.Scores, pi);
             CurvePlot.WriteRoc(roc, pi, curves);
             CurvePlot.WritePrecisionRecall(pr, pi, curves);
+        }
+
+        if (extremes is not null)
+        {
+            ExtremeImages.Write(extremes, evaluation.Scores, data, evaluation.Split.TestClasses);
         }
 
         var written = outputs.Commit();

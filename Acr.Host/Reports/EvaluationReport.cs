@@ -96,7 +96,7 @@ public static class EvaluationReport
     {
         ArgumentNullException.ThrowIfNull(rows);
         ScoresCsv.Write(path, ScoresCsv.Columns.Label | ScoresCsv.Columns.Evaluation,
-            rows.Select(r => new ScoresCsv.Record(r.Row, r.TestClass, r.Acr, r.Label, r.IsAnomaly, r.Seed, r.Contamination, r.B1, r.B2, r.B3, r.Selected)));
+            rows.Select(r => new ScoresCsv.Record(r.Row, r.BatchName, r.Acr, r.Label, r.IsAnomaly, r.Seed, r.Contamination, r.B1, r.B2, r.B3, r.Selected)));
     }
 
     private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)

@@ -21,6 +21,11 @@ internal sealed class EvaluateCommand : CliCommand
         Description = "Continue an interrupted evaluation in the same --out folder: the seeds it completed (kept in OUT/resume until the outputs are written) are loaded, not run again; the outputs equal an uninterrupted run's.",
     };
 
+    private readonly Option<int?> _testBatchNormals = new("--test-batch-normals")
+    {
+        Description = "Normal rows per test batch: each draw cuts a test class into batches of N normals, each with its own π share of anomalies (the image protocol: 100). Default: one batch per test class, all its rows.",
+    };
+
     private readonly Option<string> _recipe = RecipeOption.Create();
     private readonly Option<ulong> _seed = CliOptions.Seed();
     private readonly Option<bool> _quiet = CliOptions.Quiet();
@@ -33,7 +38,7 @@ internal sealed class EvaluateCommand : CliCommand
     public EvaluateCommand(CliContext context)
         : base(context, "evaluate", "Run an evaluation protocol and write metrics.json, scores.csv, model.safetensors and ROC / precision-recall plots (SVG, per π) to --out.")
     {
-        Add([_protocol, _outDir, _seeds, _testDraws, _recipe, _resume, _seed, _quiet, _contamination, _trainClasses, .. _data, .. _training, .. _backend]);
+        Add([_protocol, _outDir, _seeds, _testDraws, _testBatchNormals, _recipe, _resume, _seed, _quiet, _contamination, _trainClasses, .. _data, .. _training, .. _backend]);
     }
 
     protected override int Run(ParseResult parse)
@@ -49,6 +54,7 @@ internal sealed class EvaluateCommand : CliCommand
         {
             Seeds = parse.GetValue(_seeds),
             TestDraws = parse.GetValue(_testDraws),
+            TestBatchNormals = parse.GetValue(_testBatchNormals),
             BaseSeed = parse.GetValue(_seed),
             Contaminations = CliOptions.ParseContamination(parse.GetValue(_contamination)!),
             Training = _training.Read(parse),
