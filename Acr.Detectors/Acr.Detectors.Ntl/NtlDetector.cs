@@ -25,11 +25,14 @@ public sealed class NtlDetector : IDetector
     /// <inheritdoc />
     public IReadOnlyList<DetectorOption> Options { get; } =
     [
+        new("network", "mlp", "mlp (tabular: MLP transformations and encoder) or conv (images: convolutional transformations x + Conv3×3(ReLU(Conv3×3(x))) and a Conv 3×3 stride 2 → BatchNorm2d → ReLU encoder with global average pooling)."),
+        new("input-shape", "", "Image shape of each row as CxHxW, e.g. 1x28x28 (network=conv only; filled from image data when empty)."),
+        new("transform-channels", "8", "Channels of the hidden layer of each convolutional transformation (network=conv only)."),
         new("transformations", "19", "Number M of learnable transformations (at least 2), besides the identity view."),
         new("transform", "residual", "How a transformation makes its view: 'residual' (x + T_k(x)) or 'direct' (T_k(x))."),
-        new("hidden", "128", "Width of the two hidden layers of each transformation MLP d→hidden→hidden→d (ReLU, no bias, no batch norm)."),
-        new("encoder-hidden", "128", "Width of each hidden layer of the shared encoder."),
-        new("encoder-layers", "3", "Number of Linear → BatchNorm → ReLU blocks of the encoder before its output Linear."),
+        new("hidden", "128", "Width of the two hidden layers of each transformation MLP d→hidden→hidden→d (ReLU, no bias, no batch norm; network=mlp)."),
+        new("encoder-hidden", "128", "Width of each hidden layer of the shared encoder (channels of each convolution with network=conv)."),
+        new("encoder-layers", "3", "Number of Linear → BatchNorm → ReLU blocks of the encoder before its output Linear (Conv → BatchNorm2d → ReLU blocks with network=conv)."),
         new("embedding", "32", "Dimension of the encoder's embedding."),
         new("temperature", DefaultTemperature.ToString("R", CultureInfo.InvariantCulture), "Temperature τ of the contrastive loss."),
         new("bn-epsilon", "1e-05", "Variance epsilon of every batch norm."),

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Acr.Autograd;
 using Acr.Compute;
 using Acr.Nn;
@@ -13,6 +14,14 @@ namespace Acr.Detectors.Ntl;
 /// layer. The views of a batch are arranged row-major (row i's identity view, then T_1(x_i) … T_M(x_i)), so a task's
 /// rows stay contiguous and its batch-norm segment is the task's segment scaled by M + 1: one segment per task, views
 /// included. The encoder is <c>encoder-layers</c> × [Linear → BatchNorm → ReLU] → Linear(→embedding).
+/// <para>
+/// <c>network=conv</c> (images of <c>input-shape</c>): transformation k is T_k(x) = Conv3×3_k2(ReLU(Conv3×3_k1(x))),
+/// C → <c>transform-channels</c> → C, stride 1, padding 1, no bias and no batch norm, so a view is an image of the input's
+/// shape (x + T_k(x) with the default residual transform: a learnt, local, image-to-image change such as a blur, an
+/// edge filter or a contrast shift). The encoder is <c>encoder-layers</c> × [Conv 3×3 stride 2 padding 1 → BatchNorm2d →
+/// ReLU] with <c>encoder-hidden</c> channels, global average pooling, then Linear(→embedding): the image protocol's
+/// trunk, shared by all views, with one batch-norm segment per task (views included) as for tabular data.
+/// </para>
 /// </summary>
 public sealed class NtlModel : DetectorModel
 {
@@ -24,6 +33,8 @@ public sealed class NtlModel : DetectorModel
     private readonly int _views;
     private readonly bool _residual;
     private readonly Dictionary<int, Tensor> _repeat = [];
+    private readonly Unflatten? _unflatten;
+    private readonly (Conv2d First, Conv2d Second)[] _convTransforms = [];
 
     /// <summary>Builds and initialises the model from <paramref name="spec"/>; the weights are a pure function of the seed.</summary>
     /// <param name="spec">Input width, options (see <see cref="NtlDetector.Options"/>) and seed.</param>
@@ -59,18 +70,49 @@ public sealed class NtlModel : DetectorModel
         _views = m + 1;
         Transformations = m;
         var random = SeededRandom.ForStream(spec.Seed, stream: 1);
-        W1 = Weight("t1", backend, new TensorShape(m, d, hidden), d, random);
-        W2 = Weight("t2", backend, new TensorShape(m, hidden, hidden), hidden, random);
-        W3 = Weight("t3", backend, new TensorShape(m, hidden, d), hidden, random);
-
+        var network = spec.Options.TryGetValue("network", out var net) ? net : "mlp";
         var blocks = new List<Layer>();
         var width = d;
-        for (var i = 0; i < layers; i++)
+        switch (network)
         {
-            blocks.Add(new Linear(backend, width, encoderHidden, random));
-            blocks.Add(new BatchNorm(backend, encoderHidden, bnEpsilon, bnMomentum));
-            blocks.Add(new ReLU());
-            width = encoderHidden;
+            case "mlp":
+                W1 = Weight("t1", backend, new TensorShape(m, d, hidden), d, random);
+                W2 = Weight("t2", backend, new TensorShape(m, hidden, hidden), hidden, random);
+                W3 = Weight("t3", backend, new TensorShape(m, hidden, d), hidden, random);
+                for (var i = 0; i < layers; i++)
+                {
+                    blocks.Add(new Linear(backend, width, encoderHidden, random));
+                    blocks.Add(new BatchNorm(backend, encoderHidden, bnEpsilon, bnMomentum));
+                    blocks.Add(new ReLU());
+                    width = encoderHidden;
+                }
+
+                break;
+            case "conv":
+                var image = InputShape(spec);
+                var channels = spec.GetPositiveInt32("transform-channels");
+                _unflatten = new Unflatten(image);
+                _convTransforms = new (Conv2d, Conv2d)[m];
+                for (var k = 0; k < m; k++)
+                {
+                    _convTransforms[k] = (new Conv2d(backend, image.Channels, channels, 3, 1, 1, random, bias: false), new Conv2d(backend, channels, image.Channels, 3, 1, 1, random, bias: false));
+                }
+
+                blocks.Add(new Unflatten(image));
+                for (var i = 0; i < layers; i++)
+                {
+                    var conv = new Conv2d(backend, image.Channels, encoderHidden, 3, 2, 1, random);
+                    image = conv.Output(image);
+                    blocks.Add(conv);
+                    blocks.Add(new BatchNorm2d(backend, encoderHidden, bnEpsilon, bnMomentum));
+                    blocks.Add(new ReLU());
+                }
+
+                blocks.Add(new GlobalAvgPool2d());
+                width = encoderHidden;
+                break;
+            default:
+                throw new ArgumentException($"Option 'network' must be mlp (tabular) or conv (images); got '{network}'.", nameof(spec));
         }
 
         blocks.Add(new Linear(backend, width, embedding, random));
@@ -81,14 +123,14 @@ public sealed class NtlModel : DetectorModel
     /// <summary>M, the number of learnable transformations.</summary>
     public int Transformations { get; }
 
-    /// <summary>First-layer weights of the transformations, [M, d, hidden].</summary>
-    public Parameter W1 { get; }
+    /// <summary>First-layer weights of the transformations, [M, d, hidden] (network=mlp; null with network=conv).</summary>
+    public Parameter? W1 { get; }
 
-    /// <summary>Second-layer weights of the transformations, [M, hidden, hidden].</summary>
-    public Parameter W2 { get; }
+    /// <summary>Second-layer weights of the transformations, [M, hidden, hidden] (network=mlp).</summary>
+    public Parameter? W2 { get; }
 
-    /// <summary>Output weights of the transformations, [M, hidden, d].</summary>
-    public Parameter W3 { get; }
+    /// <summary>Output weights of the transformations, [M, hidden, d] (network=mlp).</summary>
+    public Parameter? W3 { get; }
 
     /// <summary>The shared encoder.</summary>
     public Sequential Encoder => _encoder;
@@ -101,10 +143,15 @@ public sealed class NtlModel : DetectorModel
         ArgumentNullException.ThrowIfNull(tape);
         ArgumentNullException.ThrowIfNull(input);
         int n = input.Shape.Rows, d = input.Shape.Columns;
+        if (_unflatten is not null)
+        {
+            return ConvViews(tape, input, n, d);
+        }
+
         var x = Ops.Reshape(tape, input, new TensorShape(1, n, d));
-        var h = Ops.Relu(tape, Ops.BatchedMatMul(tape, x, W1));
-        h = Ops.Relu(tape, Ops.BatchedMatMul(tape, h, W2));
-        var t = Ops.Reshape(tape, Ops.BatchedMatMul(tape, h, W3), TensorShape.Matrix(Transformations * n, d));
+        var h = Ops.Relu(tape, Ops.BatchedMatMul(tape, x, W1!));
+        h = Ops.Relu(tape, Ops.BatchedMatMul(tape, h, W2!));
+        var t = Ops.Reshape(tape, Ops.BatchedMatMul(tape, h, W3!), TensorShape.Matrix(Transformations * n, d));
         if (_residual)
         {
             t = ElementwiseSum.Add(tape, t, Ops.GatherRows(tape, input, Repeat(n)));
@@ -112,6 +159,46 @@ public sealed class NtlModel : DetectorModel
 
         var stacked = RowStacking.StackRows(tape, input, t);
         return Ops.GatherRows(tape, stacked, ViewOrder(n));
+    }
+
+    /// <summary>The convolutional views: each transformation's two convolutions run on the batch's images, one view each.</summary>
+    private Variable ConvViews(Tape tape, Variable input, int n, int d)
+    {
+        var images = _unflatten!.Forward(tape, input, default);
+        var parts = new Variable[_views];
+        parts[0] = input;
+        for (var k = 0; k < _convTransforms.Length; k++)
+        {
+            var (first, second) = _convTransforms[k];
+            var h = Ops.Relu(tape, first.Forward(tape, images, default));
+            var t = Ops.Reshape(tape, second.Forward(tape, h, default), TensorShape.Matrix(n, d));
+            parts[k + 1] = _residual ? ElementwiseSum.Add(tape, t, input) : t;
+        }
+
+        return Ops.GatherRows(tape, RowStacking.StackRows(tape, parts), ViewOrder(n));
+    }
+
+    private static ImageShape InputShape(DetectorModelSpec spec)
+    {
+        var text = spec.Options.TryGetValue("input-shape", out var given) ? given : string.Empty;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new ArgumentException($"network=conv needs the image shape of each row: pass --option input-shape=CxHxW (e.g. 1x28x28); the data has {spec.InputFeatures} features per row.", nameof(spec));
+        }
+
+        ImageShape image;
+        try
+        {
+            image = ImageShape.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException($"Option 'input-shape': {e.Message}", nameof(spec), e);
+        }
+
+        return image.Length == spec.InputFeatures
+            ? image
+            : throw new ArgumentException($"Option 'input-shape' is {image} = {image.Length} values per row, but the data has {spec.InputFeatures} features per row; give the data's image shape.", nameof(spec));
     }
 
     /// <inheritdoc />
@@ -128,9 +215,19 @@ public sealed class NtlModel : DetectorModel
     /// <inheritdoc />
     protected override void CollectStateCore(string prefix, List<NamedTensor> state)
     {
-        state.Add(new NamedTensor(prefix + "transform.w1", W1.Value, W1));
-        state.Add(new NamedTensor(prefix + "transform.w2", W2.Value, W2));
-        state.Add(new NamedTensor(prefix + "transform.w3", W3.Value, W3));
+        if (W1 is not null)
+        {
+            state.Add(new NamedTensor(prefix + "transform.w1", W1.Value, W1));
+            state.Add(new NamedTensor(prefix + "transform.w2", W2!.Value, W2));
+            state.Add(new NamedTensor(prefix + "transform.w3", W3!.Value, W3));
+        }
+
+        for (var k = 0; k < _convTransforms.Length; k++)
+        {
+            _convTransforms[k].First.CollectState(string.Create(CultureInfo.InvariantCulture, $"{prefix}transform.{k}.conv1."), state);
+            _convTransforms[k].Second.CollectState(string.Create(CultureInfo.InvariantCulture, $"{prefix}transform.{k}.conv2."), state);
+        }
+
         _encoder.CollectState(prefix + "encoder.", state);
     }
 

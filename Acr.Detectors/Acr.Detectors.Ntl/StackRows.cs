@@ -31,7 +31,62 @@ public static class RowStacking
         return tape.Record(new TapeEntry(StackRowsRule.Instance, y, a, b));
     }
 
-    /// <summary>The gradient rule of <see cref="StackRows"/>.</summary>
+    /// <summary>
+    /// <c>y = [x_0; x_1; …]</c>: the matrices on top of each other, one copy each (stacking pairwise would copy the
+    /// upper rows again at every step). Backward: each dx_i (+)= its rows of dy.
+    /// </summary>
+    /// <param name="tape">The tape.</param>
+    /// <param name="parts">At least one matrix, all of one column count.</param>
+    /// <exception cref="ArgumentException">No parts, or they are not matrices of one column count.</exception>
+    public static Variable StackRows(Tape tape, IReadOnlyList<Variable> parts)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Count == 0 || parts.Any(p => p is null || p.Shape.Rank != 2 || p.Shape.Columns != parts[0].Shape.Columns))
+        {
+            throw new ArgumentException($"StackRows takes one or more matrices of one column count; got {string.Join(", ", parts.Select(p => p?.Shape.ToString() ?? "null"))}.", nameof(parts));
+        }
+
+        var copy = parts.ToArray();
+        var y = tape.NewVariable(TensorShape.Matrix(copy.Sum(p => p.Shape.Rows), copy[0].Shape.Columns), copy.Any(p => p.RequiresGrad));
+        var offset = 0;
+        foreach (var p in copy)
+        {
+            tape.Backend.Copy(p.Value, 0, y.Value, offset, p.Value.Length);
+            offset += p.Value.Length;
+        }
+
+        return tape.Record(new TapeEntry(StackManyRule.Instance, y, copy[0], State: copy));
+    }
+
+    /// <summary>The gradient rule of <see cref="StackRows(Tape, IReadOnlyList{Variable})"/>.</summary>
+    public sealed class StackManyRule() : GradientRule<StackManyRule>("ntl-stack-many-rows")
+    {
+        /// <inheritdoc />
+        public override void Backward(Tape tape, in TapeEntry entry)
+        {
+            ArgumentNullException.ThrowIfNull(tape);
+            var dy = entry.Output.Grad!;
+            var offset = 0;
+            foreach (var part in (Variable[])entry.State!)
+            {
+                StackRowsRule.Route(tape, dy, part, offset);
+                offset += part.Value.Length;
+            }
+        }
+
+        /// <inheritdoc />
+        public override IEnumerable<GradientCheck> GradientChecks()
+        {
+            var rng = new SeededRandom(43);
+            yield return new GradientCheck("[1×3; 4×3; 2×3]", [GradientLeaf.Random(rng, TensorShape.Matrix(1, 3)), GradientLeaf.Random(rng, TensorShape.Matrix(4, 3)), GradientLeaf.Random(rng, TensorShape.Matrix(2, 3))],
+                (t, v, _) => StackRows(t, [v[0], v[1], v[2]]));
+            yield return new GradientCheck("one part repeated (accumulated gradient)", [GradientLeaf.Random(rng, TensorShape.Matrix(2, 2)), GradientLeaf.Random(rng, TensorShape.Matrix(3, 2))],
+                (t, v, _) => StackRows(t, [v[0], v[1], v[0]]));
+        }
+    }
+
+    /// <summary>The gradient rule of <see cref="StackRows(Tape, Variable, Variable)"/>.</summary>
     public sealed class StackRowsRule() : GradientRule<StackRowsRule>("ntl-stack-rows")
     {
         /// <inheritdoc />
@@ -53,7 +108,7 @@ public static class RowStacking
                 (t, v, _) => StackRows(t, v[0], v[0]));
         }
 
-        private static void Route(Tape tape, Tensor dy, Variable input, int offset)
+        internal static void Route(Tape tape, Tensor dy, Variable input, int offset)
         {
             if (!input.RequiresGrad)
             {

@@ -125,11 +125,11 @@ public class NtlLossTests
     public void Stack_rows_gradients_match_finite_differences(string name)
     {
         using var backend = new CpuBackend(2);
-        var check = RowStacking.StackRowsRule.Instance.GradientChecks().Single(c => c.Name == name);
+        var check = RowStacking.StackRowsRule.Instance.GradientChecks().Concat(RowStacking.StackManyRule.Instance.GradientChecks()).Single(c => c.Name == name);
         Assert.True(GradientChecker.Run(backend, check).Passed, name);
     }
 
-    public static TheoryData<string> StackChecks() => [.. RowStacking.StackRowsRule.Instance.GradientChecks().Select(c => c.Name)];
+    public static TheoryData<string> StackChecks() => [.. RowStacking.StackRowsRule.Instance.GradientChecks().Concat(RowStacking.StackManyRule.Instance.GradientChecks()).Select(c => c.Name)];
 
     [Theory]
     [MemberData(nameof(AddChecks))]
@@ -158,9 +158,9 @@ public class NtlLossTests
         float[] x = [1, -2, 0.5f, 3, -1, 0.25f];
         using var tape = new Tape(backend);
         var views = model.Views(tape, tape.Input(x, TensorShape.Matrix(n, d))).Value.ToArray();
-        var w1 = model.W1.Value.ToArray();
-        var w2 = model.W2.Value.ToArray();
-        var w3 = model.W3.Value.ToArray();
+        var w1 = model.W1!.Value.ToArray();
+        var w2 = model.W2!.Value.ToArray();
+        var w3 = model.W3!.Value.ToArray();
         for (var i = 0; i < n; i++)
         {
             Assert.Equal(x.AsSpan(i * d, d).ToArray(), views.AsSpan(i * (m + 1) * d, d).ToArray());

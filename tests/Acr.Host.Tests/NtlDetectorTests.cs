@@ -62,4 +62,41 @@ public class NtlDetectorTests
         var e = Assert.ThrowsAny<Exception>(() => acr.Train(data, request, backend).Dispose());
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_convolutional_ntl_trains_on_images_scores_each_task_as_alone_and_reloads_identically()
+    {
+        using var tmp = new TempDirectory();
+        var csv = tmp.Write("d.csv", SyntheticCsv.Make(classes: 4, rowsPerClass: 40, features: 16));
+        using var acr = AcrRuntime.Load();
+        using var backend = acr.CreateBackend("cpu");
+        var data = CsvDatasetReader.Read(csv, new CsvReadOptions { LabelColumn = "cls" });
+        var request = new TrainingRequest
+        {
+            Detector = "ntl",
+            DetectorOptions = new Dictionary<string, string>
+            {
+                ["network"] = "conv", ["input-shape"] = "1x4x4", ["transformations"] = "3", ["transform-channels"] = "4",
+                ["encoder-hidden"] = "8", ["encoder-layers"] = "2", ["embedding"] = "8",
+            },
+            TrainClasses = ["a", "b"],
+            Training = new MetaTrainingOptions { Iterations = 10, TaskSize = 16, TasksPerIteration = 3 },
+        };
+        using var model = acr.Train(data, request, backend);
+        Assert.True(model.TrainingLosses[^1] < model.TrainingLosses[0], $"loss {model.TrainingLosses[0]} → {model.TrainingLosses[^1]}");
+
+        // Two tasks in one pass, each its own batch-norm segment (its views included), score as each alone.
+        var x = model.Standardizer.Transform(data.Features);
+        using var scorer = new Acr.Host.Scoring.ZeroShotScorer(model.Model, backend);
+        var first = x.AsSpan(0, 20 * 16).ToArray();
+        var second = x.AsSpan(100 * 16, 30 * 16).ToArray();
+        var together = scorer.Score([.. first, .. second], [20, 30], Acr.Nn.BatchNormMode.Batch);
+        var alone = scorer.Score(first, [20], Acr.Nn.BatchNormMode.Batch).Concat(scorer.Score(second, [30], Acr.Nn.BatchNormMode.Batch)).ToArray();
+        Assert.Equal(alone, together);
+
+        var path = tmp.File("ntl-conv.safetensors");
+        model.Save(path);
+        using var reloaded = acr.LoadModel(path, backend);
+        Assert.Equal(model.Score(data, new ScoringRequest { BatchSize = 40 }).Scores, reloaded.Score(data, new ScoringRequest { BatchSize = 40 }).Scores);
+    }
 }
