@@ -90,4 +90,45 @@ public class TestBatchProtocolTests
         var corner = picture[4, 4]; // the first tile's border: green (a normal) or red (an anomaly)
         Assert.True(corner.Equals(new Rgb24(0, 150, 0)) || corner.Equals(new Rgb24(220, 0, 0)), $"border colour {corner}");
     }
+
+    [Fact]
+    public void The_image_protocol_sets_its_tasks_test_batches_and_network_unless_given_and_refuses_tabular_data()
+    {
+        using var tmp = new TempDirectory();
+        for (var c = 0; c < 4; c++)
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                var path = tmp.File($"img/{c}/{i:00}.png");
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                using var image = new Image<L8>(6, 6);
+                for (var p = 0; p < 36; p++)
+                {
+                    image[p % 6, p / 6] = new L8((byte)((p * (c + 2) * 5) + (i * 7)));
+                }
+
+                image.SaveAsPng(path);
+            }
+        }
+
+        var r = CliHarness.Run("evaluate", "--protocol", "image", "--data", tmp.File("img"), "--seeds", "1", "--out", tmp.File("o"), "--iterations", "2", "--tasks", "2",
+            "--option", "hidden=8", "--test-batch-normals", "20", "--quiet", "--recipe", "paper");
+        Assert.True(r.ExitCode == 0, r.Error + r.Output);
+        using var metrics = JsonDocument.Parse(File.ReadAllText(tmp.File("o/metrics.json")));
+        var config = metrics.RootElement.GetProperty("config");
+        Assert.Equal(60, config.GetProperty("taskSize").GetInt32());
+        Assert.Equal(0.5, config.GetProperty("anomalyRatio").GetDouble());
+        Assert.Equal(20, config.GetProperty("testBatchNormals").GetInt32()); // given: kept
+        var options = config.GetProperty("detectorOptions");
+        Assert.Equal("conv", options.GetProperty("network").GetString());
+        Assert.Equal("4", options.GetProperty("layers").GetString());
+        Assert.Equal("8", options.GetProperty("hidden").GetString()); // given: kept
+        Assert.Equal("1x6x6", options.GetProperty("input-shape").GetString());
+
+        var tabular = tmp.Write("d.csv", SyntheticCsv.Make());
+        r = CliHarness.Run("evaluate", "--protocol", "image", "--data", tabular, "--label", "cls", "--out", tmp.File("t"), "--iterations", "2", "--quiet");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--protocol image needs image data", r.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(tmp.File("t")));
+    }
 }

@@ -1,12 +1,19 @@
 using Acr.Host.Composition;
 using Acr.Host.Evaluation;
+using Acr.Host.Training;
 
 namespace Acr.Host.Cli;
 
 /// <summary>'acr evaluate': an evaluation protocol on a labelled CSV file.</summary>
 internal sealed class EvaluateCommand : CliCommand
 {
-    private readonly Option<string> _protocol = new("--protocol") { Description = "Evaluation protocol.", DefaultValueFactory = _ => "zero-shot-by-class" };
+    private readonly Option<string> _protocol = new("--protocol")
+    {
+        Description = "Evaluation protocol: zero-shot-by-class (tabular: training tasks with 20% anomalies, one test batch per test class) or image " +
+            "(the same split with the image protocol's settings, each unless given: --task-size 60 --anomaly-ratio 0.5 --test-batch-normals 100, and the " +
+            "detector's convolutional network: --option network=conv, 4 blocks of 64 channels).",
+        DefaultValueFactory = _ => "zero-shot-by-class",
+    };
     private readonly Option<string> _outDir = new("--out") { Description = "Output folder.", Required = true };
     private readonly Option<int> _seeds = new("--seeds") { Description = "Number of seeds.", DefaultValueFactory = _ => 5 };
     private readonly Option<int> _testDraws = new("--test-draws")
@@ -44,9 +51,10 @@ internal sealed class EvaluateCommand : CliCommand
     protected override int Run(ParseResult parse)
     {
         var name = parse.GetValue(_protocol)!;
-        if (!string.Equals(name, "zero-shot-by-class", StringComparison.OrdinalIgnoreCase))
+        var image = string.Equals(name, "image", StringComparison.OrdinalIgnoreCase);
+        if (!image && !string.Equals(name, "zero-shot-by-class", StringComparison.OrdinalIgnoreCase))
         {
-            throw new AcrUsageException($"Unknown protocol '{name}'. Available: zero-shot-by-class.");
+            throw new AcrUsageException($"Unknown protocol '{name}'. Available: zero-shot-by-class, image.");
         }
 
         var classes = CliOptions.SplitList(parse.GetValue(_trainClasses));
@@ -54,23 +62,65 @@ internal sealed class EvaluateCommand : CliCommand
         {
             Seeds = parse.GetValue(_seeds),
             TestDraws = parse.GetValue(_testDraws),
-            TestBatchNormals = parse.GetValue(_testBatchNormals),
+            TestBatchNormals = parse.GetValue(_testBatchNormals) ?? (image ? 100 : null),
             BaseSeed = parse.GetValue(_seed),
             Contaminations = CliOptions.ParseContamination(parse.GetValue(_contamination)!),
-            Training = _training.Read(parse),
+            Training = image ? ImageTraining(parse) : _training.Read(parse),
             DetectorOptions = _training.DetectorOptions(parse, Context.Registry),
             TrainClasses = classes.Length > 0 ? classes : null,
             Recipe = RecipeOption.Parse(parse.GetValue(_recipe)),
         };
         options.Validate();
         var table = _data.Read(Context, parse, trainingDistributions: all => ClassSplit.TrainClassesOf(all, options.TrainClasses));
+        if (image && table.ImageShape is null)
+        {
+            throw new AcrUsageException($"--protocol image needs image data (an IDX image set such as mnist:test, or a folder of images with one sub-folder per class); '{table.Source}' is tabular: use --protocol zero-shot-by-class.");
+        }
+
         if (table.ImageShape is not null)
         {
-            options = options with { DetectorOptions = DetectorOptionResolver.Resolve(Context.Registry.GetDetector(_training.DetectorName(parse)), _training.UserDetectorOptions(parse), table.ImageShape) };
+            var detector = Context.Registry.GetDetector(_training.DetectorName(parse));
+            var user = _training.UserDetectorOptions(parse);
+            if (image)
+            {
+                user = ImageNetwork(detector, user);
+            }
+
+            options = options with { DetectorOptions = DetectorOptionResolver.Resolve(detector, user, table.ImageShape) };
         }
 
         using var b = _backend.Create(Context, parse);
         return EvaluationRunner.Run(Context, table, _training.DetectorName(parse), options, b, parse.GetValue(_outDir)!, parse.GetValue(_quiet), Path.GetFileName(table.Source), parse.GetValue(_resume),
             ("--data", parse.GetValue(_data.Data)!));
+    }
+
+    /// <summary>The training settings with the image protocol's task size (60) and anomaly share (0.5) where not given.</summary>
+    private MetaTrainingOptions ImageTraining(ParseResult parse)
+    {
+        var training = _training.Read(parse);
+        return training with
+        {
+            TaskSize = parse.GetResult(_training.TaskSize) is { Implicit: false } ? training.TaskSize : 60,
+            AnomalyRatio = parse.GetResult(_training.AnomalyRatio) is { Implicit: false } ? training.AnomalyRatio : 0.5,
+        };
+    }
+
+    /// <summary>
+    /// The image protocol's network where the user chose none: network=conv, and for the built-in detectors the protocol's
+    /// 4 blocks of 64 channels (Deep SVDD: layers, hidden; NTL: encoder-layers, encoder-hidden), each only if the detector has it.
+    /// </summary>
+    private static Dictionary<string, string> ImageNetwork(IDetector detector, Dictionary<string, string> user)
+    {
+        var names = detector.Options.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var result = new Dictionary<string, string>(user, StringComparer.Ordinal);
+        foreach (var (key, value) in (ReadOnlySpan<(string, string)>)[("network", "conv"), ("layers", "4"), ("hidden", "64"), ("encoder-layers", "4"), ("encoder-hidden", "64")])
+        {
+            if (names.Contains(key))
+            {
+                result.TryAdd(key, value);
+            }
+        }
+
+        return result;
     }
 }
