@@ -29,6 +29,9 @@ public sealed record StreamWorkerOptions
     /// <summary>Batches this worker holds at once (1 to 1024); the ones that arrive together share forward passes.</summary>
     public int MaxInFlight { get; init; } = 64;
 
+    /// <summary>Most batches one forward pass merges (1 to 1024); a pass starts early once it has this many.</summary>
+    public int MaxBatchesPerPass { get; init; } = 256;
+
     /// <summary>How long the first batch of a forward pass waits for others to share it, each its own batch-norm segment.</summary>
     public TimeSpan BatchWindow { get; init; } = TimeSpan.FromMilliseconds(2);
 
@@ -50,6 +53,11 @@ public sealed record StreamWorkerOptions
         if (MaxInFlight is < 1 or > 1024)
         {
             throw new AcrUsageException($"--max-in-flight must be between 1 and 1024; got {MaxInFlight}.");
+        }
+
+        if (MaxBatchesPerPass is < 1 or > 1024)
+        {
+            throw new AcrUsageException($"--max-pass-batches must be between 1 and 1024; got {MaxBatchesPerPass}.");
         }
 
         if (BatchWindow < TimeSpan.Zero || BatchWindow > TimeSpan.FromSeconds(1))
@@ -120,7 +128,7 @@ public sealed class StreamWorker
             Device = _options.Device,
             BackendOptions = _options.BackendOptions,
             BatchWindow = _options.BatchWindow,
-            MaxRequestsPerPass = Math.Min(256, _options.MaxInFlight),
+            MaxRequestsPerPass = _options.MaxBatchesPerPass,
             MaxQueuedRows = int.MaxValue,
             Log = _options.Log,
         };

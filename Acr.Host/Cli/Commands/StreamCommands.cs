@@ -125,13 +125,14 @@ internal sealed class WorkerCommand : CliCommand
     private readonly Option<double> _ackWait = new("--ack-wait") { Description = "Seconds a batch may stay unacknowledged before JetStream gives it to another worker (a worker killed mid-batch loses nothing).", DefaultValueFactory = _ => 30.0 };
     private readonly Option<int> _inFlight = new("--max-in-flight") { Description = "Batches this worker holds at once; those that arrive together share forward passes as separate batch-norm segments.", DefaultValueFactory = _ => 64 };
     private readonly Option<double> _window = new("--batch-window-ms") { Description = "How long the first batch of a forward pass waits for others to share it.", DefaultValueFactory = _ => 2.0 };
+    private readonly Option<int> _maxPass = new("--max-pass-batches") { Description = "Most batches one forward pass merges (it starts early once it has them).", DefaultValueFactory = _ => 256 };
     private readonly Option<string?> _name = new("--name") { Description = "Worker name written on its scores (Acr-Worker); default HOST-PID." };
     private readonly BackendOptionSet _backend = new();
 
     public WorkerCommand(CliContext context)
         : base(context, "worker", "Score a stream's batches zero-shot (NATS JetStream work queue) until stopped; start several to scale out.")
     {
-        Add([.. _nats, _model, _ackWait, _inFlight, _window, _name, .. _backend]);
+        Add([.. _nats, _model, _ackWait, _inFlight, _window, _maxPass, _name, .. _backend]);
     }
 
     protected override int Run(ParseResult parse)
@@ -164,6 +165,7 @@ internal sealed class WorkerCommand : CliCommand
             AckWait = TimeSpan.FromSeconds(ackWait),
             MaxInFlight = parse.GetValue(_inFlight),
             BatchWindow = TimeSpan.FromMilliseconds(window),
+            MaxBatchesPerPass = parse.GetValue(_maxPass),
             WorkerName = parse.GetValue(_name) ?? $"{Environment.MachineName}-{Environment.ProcessId}",
             Log = Context.Error,
         };

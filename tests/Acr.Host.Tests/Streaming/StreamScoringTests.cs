@@ -57,14 +57,21 @@ public sealed partial class StreamScoringTests(ServeModels models, ITestOutputHe
         var names = new StreamNames("T2");
         await StreamSubmitter.SubmitAsync(js, names, "kill", data, new CsvReadOptions(), BatchRows, TimeSpan.FromSeconds(30), CancellationToken.None);
 
-        var workers = Enumerable.Range(0, 3).Select(i => WorkerProcess.Start(server.Url, names.Stream, models.PathA, $"w{i}")).ToArray();
+        // The victim holds what it pulls for a second each time (a 1 s batching window that never fills: 16 batches in
+        // flight, passes of up to 64), so when it dies it holds unacknowledged batches: the test then really tests
+        // redelivery, however the machine schedules it.
+        var victim = WorkerProcess.Start(server.Url, names.Stream, models.PathA, "w0", "--max-in-flight", "16", "--max-pass-batches", "64", "--batch-window-ms", "1000");
+        var workers = new[] { victim }.Concat(Enumerable.Range(1, 2).Select(i => WorkerProcess.Start(server.Url, names.Stream, models.PathA, $"w{i}"))).ToArray();
         try
         {
             await Task.WhenAll(workers.Select(w => w.Ready));
             await WaitFor(async () => await ResultCount(js, names) >= 40, "40 batches scored before the kill");
-            workers[0].Kill(); // SIGKILL: no drain, its in-flight batches are never acked
+            await WaitFor(async () => (await ScoredPerWorker(js, names, "kill")).GetValueOrDefault("w0") >= 1, "the victim's first scored batches");
+            await Task.Delay(300); // into its next window
+            var perWorker = await ScoredPerWorker(js, names, "kill");
+            victim.Kill(); // SIGKILL: no drain, its in-flight batches are never acked
             var collected = await StreamCollector.CollectAsync(js, names, "kill", tmp.File("scores.csv"), TimeSpan.FromSeconds(120), CancellationToken.None);
-            var survivors = await Task.WhenAll(workers.Skip(1).Select(w => w.StopAsync()));
+            var survivors = await Task.WhenAll(workers.Where(w => w != victim).Select(w => w.StopAsync()));
 
             AssertScoresMatch(tmp.File("scores.csv"), batches);
             var stored = await ResultCount(js, names);
@@ -75,7 +82,7 @@ public sealed partial class StreamScoringTests(ServeModels models, ITestOutputHe
             Assert.Equal(300, collected.Batches);
             Assert.Equal(301UL, stored); // one score message per batch, plus the manifest
             Assert.True(redelivered > 0, "the killed worker held no unacknowledged batch; the test did not test redelivery");
-            Assert.True(collected.Workers.GetValueOrDefault("w0") < 300);
+            output.WriteLine($"killed {victim.Name} after it had scored {perWorker.GetValueOrDefault(victim.Name)} batches");
         }
         finally
         {
@@ -206,6 +213,22 @@ public sealed partial class StreamScoringTests(ServeModels models, ITestOutputHe
         }
     }
 
+    /// <summary>Batches scored so far per worker (the Acr-Worker header of the run's stored scores).</summary>
+    private static async Task<Dictionary<string, int>> ScoredPerWorker(INatsJSContext js, StreamNames names, string run)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var consumer = await js.CreateOrderedConsumerAsync(names.ResultsStream, new NatsJSOrderedConsumerOpts { FilterSubjects = [names.Scores(run)] });
+        await foreach (var msg in consumer.FetchNoWaitAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 10_000 }))
+        {
+            if (msg.Headers is { } h && h.TryGetValue(StreamHeaders.Worker, out var w))
+            {
+                counts[w.ToString()] = counts.GetValueOrDefault(w.ToString()) + 1;
+            }
+        }
+
+        return counts;
+    }
+
     private static async Task WaitFor(Func<Task<bool>> condition, string what)
     {
         var clock = Stopwatch.StartNew();
@@ -223,22 +246,24 @@ public sealed partial class StreamScoringTests(ServeModels models, ITestOutputHe
         private readonly ConcurrentQueue<string> _log = new();
         private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        private WorkerProcess(Process process) => _process = process;
+        private WorkerProcess(Process process, string name) => (_process, Name) = (process, name);
+
+        public string Name { get; }
 
         public Task Ready => _ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
 
         public string Log => string.Join('\n', _log);
 
-        public static WorkerProcess Start(string url, string stream, string model, string name)
+        public static WorkerProcess Start(string url, string stream, string model, string name, params string[] extra)
         {
             var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "acr.dll"), "worker", "--nats", url, "--stream", stream, "--model", model, "--name", name,
-                         "--ack-wait", "2", "--max-in-flight", "4", "--batch-window-ms", "30"])
+                         "--ack-wait", "2", .. (extra.Length > 0 ? extra : ["--max-in-flight", "4", "--batch-window-ms", "30"])])
             {
                 start.ArgumentList.Add(a);
             }
 
-            var worker = new WorkerProcess(new Process { StartInfo = start });
+            var worker = new WorkerProcess(new Process { StartInfo = start }, name);
             worker._process.OutputDataReceived += (_, e) => worker.Line(e.Data);
             worker._process.ErrorDataReceived += (_, e) => worker.Line(e.Data);
             worker._process.Start();
