@@ -55,6 +55,35 @@ public sealed class DetectorModelSpec
         return value;
     }
 
+    /// <summary>
+    /// Reads an image-shape option (<c>CxHxW</c>, e.g. <c>1x28x28</c>: how each row's <see cref="InputFeatures"/> values
+    /// are laid out as one image). The host fills an empty <c>input-shape</c> option from image data.
+    /// </summary>
+    /// <param name="name">Option key.</param>
+    /// <exception cref="ArgumentException">Missing or empty, not <c>CxHxW</c>, or not C·H·W = <see cref="InputFeatures"/> values.</exception>
+    public Acr.Tensors.ImageShape GetImageShape(string name)
+    {
+        var text = Options.TryGetValue(name, out var given) ? given : string.Empty;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new ArgumentException($"This network needs the image shape of each row: pass --option {name}=CxHxW (e.g. 1x28x28); the data has {InputFeatures} features per row.", nameof(name));
+        }
+
+        Acr.Tensors.ImageShape image;
+        try
+        {
+            image = Acr.Tensors.ImageShape.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException($"Option '{name}': {e.Message}", nameof(name), e);
+        }
+
+        return image.Length == InputFeatures
+            ? image
+            : throw new ArgumentException($"Option '{name}' is {image} = {image.Length} values per row, but the data has {InputFeatures} features per row; give the data's image shape.", nameof(name));
+    }
+
     private string Get(string name) =>
         Options.TryGetValue(name, out var text)
             ? text

@@ -12,6 +12,7 @@ namespace Acr.Plugins;
 /// random-generator state for checkpoints (<c>Adam.FirstMoments</c>/<c>SecondMoments</c>/<c>ParameterSteps</c>/<c>RestoreSteps</c>,
 /// <c>SeededRandom.State</c>/<c>FromState</c>, <c>SeededRandomState</c>).
 /// 2.2 image ops (NCHW conv2d, segmented batch-norm-2d, max and global-average pooling) with <c>ImageShape</c> and <c>Window2d</c>.
+/// 2.3 <c>DetectorModelSpec.GetImageShape</c> (an image-shape option, checked against the row width).
 /// </summary>
 public static class PluginApi
 {
@@ -19,7 +20,7 @@ public static class PluginApi
     public const int Major = 2;
 
     /// <summary>Minor version of the contract.</summary>
-    public const int Minor = 2;
+    public const int Minor = 3;
 
     /// <summary>The contract version as <c>Major.Minor</c>.</summary>
     public static Version Version => new(Major, Minor);

@@ -71,27 +71,7 @@ public sealed class DeepSvddModel : DetectorModel
     /// </summary>
     private static int AddConvolutions(DetectorModelSpec spec, ComputeBackend backend, List<Layer> blocks, int layers, int channels, float bnEpsilon, float bnMomentum, SeededRandom random)
     {
-        var text = spec.Options.TryGetValue("input-shape", out var given) ? given : string.Empty;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            throw new ArgumentException($"network=conv needs the image shape of each row: pass --option input-shape=CxHxW (e.g. 1x28x28); the data has {spec.InputFeatures} features per row.", nameof(spec));
-        }
-
-        ImageShape image;
-        try
-        {
-            image = ImageShape.Parse(text);
-        }
-        catch (FormatException e)
-        {
-            throw new ArgumentException($"Option 'input-shape': {e.Message}", nameof(spec), e);
-        }
-
-        if (image.Length != spec.InputFeatures)
-        {
-            throw new ArgumentException($"Option 'input-shape' is {image} = {image.Length} values per row, but the data has {spec.InputFeatures} features per row; give the data's image shape.", nameof(spec));
-        }
-
+        var image = spec.GetImageShape("input-shape");
         blocks.Add(new Unflatten(image));
         for (var i = 0; i < layers; i++)
         {

@@ -89,7 +89,7 @@ public sealed class NtlModel : DetectorModel
 
                 break;
             case "conv":
-                var image = InputShape(spec);
+                var image = spec.GetImageShape("input-shape");
                 var channels = spec.GetPositiveInt32("transform-channels");
                 _unflatten = new Unflatten(image);
                 _convTransforms = new (Conv2d, Conv2d)[m];
@@ -176,29 +176,6 @@ public sealed class NtlModel : DetectorModel
         }
 
         return Ops.GatherRows(tape, RowStacking.StackRows(tape, parts), ViewOrder(n));
-    }
-
-    private static ImageShape InputShape(DetectorModelSpec spec)
-    {
-        var text = spec.Options.TryGetValue("input-shape", out var given) ? given : string.Empty;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            throw new ArgumentException($"network=conv needs the image shape of each row: pass --option input-shape=CxHxW (e.g. 1x28x28); the data has {spec.InputFeatures} features per row.", nameof(spec));
-        }
-
-        ImageShape image;
-        try
-        {
-            image = ImageShape.Parse(text);
-        }
-        catch (FormatException e)
-        {
-            throw new ArgumentException($"Option 'input-shape': {e.Message}", nameof(spec), e);
-        }
-
-        return image.Length == spec.InputFeatures
-            ? image
-            : throw new ArgumentException($"Option 'input-shape' is {image} = {image.Length} values per row, but the data has {spec.InputFeatures} features per row; give the data's image shape.", nameof(spec));
     }
 
     /// <inheritdoc />
