@@ -61,21 +61,7 @@ public class TestBatchProtocolTests
     public void Image_data_gets_a_picture_of_each_test_class_s_lowest_and_highest_scored_images()
     {
         using var tmp = new TempDirectory();
-        for (var c = 0; c < 4; c++)
-        {
-            for (var i = 0; i < 20; i++)
-            {
-                var path = tmp.File($"img/k{c}/{i:00}.png");
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                using var image = new Image<L8>(6, 6);
-                for (var p = 0; p < 36; p++)
-                {
-                    image[p % 6, p / 6] = new L8((byte)((p * (c + 3) * 7) + (i * 13)));
-                }
-
-                image.SaveAsPng(path);
-            }
-        }
+        WriteImages(tmp, c => $"k{c}", perClass: 20, (c, i, p) => (p * (c + 3) * 7) + (i * 13));
 
         var r = CliHarness.Run(["evaluate", "--data", tmp.File("img"), "--seeds", "1", "--out", tmp.File("o"), "--option", "network=conv", "--option", "hidden=4",
             "--option", "layers=2", "--option", "embedding=4", "--test-batch-normals", "10", .. Fast]);
@@ -95,21 +81,7 @@ public class TestBatchProtocolTests
     public void The_image_protocol_sets_its_tasks_test_batches_and_network_unless_given_and_refuses_tabular_data()
     {
         using var tmp = new TempDirectory();
-        for (var c = 0; c < 4; c++)
-        {
-            for (var i = 0; i < 40; i++)
-            {
-                var path = tmp.File($"img/{c}/{i:00}.png");
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                using var image = new Image<L8>(6, 6);
-                for (var p = 0; p < 36; p++)
-                {
-                    image[p % 6, p / 6] = new L8((byte)((p * (c + 2) * 5) + (i * 7)));
-                }
-
-                image.SaveAsPng(path);
-            }
-        }
+        WriteImages(tmp, c => c.ToString(CultureInfo.InvariantCulture), perClass: 40, (c, i, p) => (p * (c + 2) * 5) + (i * 7));
 
         var r = CliHarness.Run("evaluate", "--protocol", "image", "--data", tmp.File("img"), "--seeds", "1", "--out", tmp.File("o"), "--iterations", "2", "--tasks", "2",
             "--option", "hidden=8", "--test-batch-normals", "20", "--quiet", "--recipe", "paper");
@@ -130,5 +102,25 @@ public class TestBatchProtocolTests
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--protocol image needs image data", r.Error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(tmp.File("t")));
+    }
+
+    /// <summary>4 classes of 6×6 grey PNGs under img/NAME/, pixel p of image i of class c set to <paramref name="pixel"/> (mod 256).</summary>
+    private static void WriteImages(TempDirectory tmp, Func<int, string> className, int perClass, Func<int, int, int, int> pixel)
+    {
+        for (var c = 0; c < 4; c++)
+        {
+            for (var i = 0; i < perClass; i++)
+            {
+                var path = tmp.File($"img/{className(c)}/{i:00}.png");
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                using var image = new Image<L8>(6, 6);
+                for (var p = 0; p < 36; p++)
+                {
+                    image[p % 6, p / 6] = new L8((byte)pixel(c, i, p));
+                }
+
+                image.SaveAsPng(path);
+            }
+        }
     }
 }

@@ -30,21 +30,7 @@ public sealed partial class ServeLifecycleTests(ServeModels models)
         var seen = new ConcurrentQueue<(string Version, int Batch, float[] Scores)>();
         var failures = new ConcurrentQueue<string>();
         using var stop = new CancellationTokenSource();
-        var clients = Enumerable.Range(0, 4).Select(c => Task.Run(async () =>
-        {
-            for (var i = c; !stop.IsCancellationRequested; i++)
-            {
-                var b = i % batches.Length;
-                using var response = await client.PostAsync("/v1/models/live/score", ServeModels.CsvContent(ServeModels.Csv(batches[b], 6)));
-                if (response.StatusCode != HttpStatusCode.OK)
-                {
-                    failures.Enqueue($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-                    continue;
-                }
-
-                seen.Enqueue((response.Headers.GetValues("Acr-Model-Version").Single(), b, await ServeModels.Scores(response)));
-            }
-        })).ToArray();
+        var clients = models.PostUntilStopped(client, "live", batches, 4, seen, failures, stop.Token);
 
         await WaitFor(() => seen.Count >= 20, "20 answers from the first model");
         var tmpFile = tmp.File(".live.safetensors.tmp");

@@ -120,6 +120,29 @@ public sealed class ServeModels : IDisposable
         return json.RootElement.GetProperty("scores").EnumerateArray().Select(e => e.GetSingle()).ToArray();
     }
 
+    /// <summary>
+    /// <paramref name="clients"/> clients posting <paramref name="batches"/> round-robin to <paramref name="model"/> until
+    /// <paramref name="stop"/>: each 200 goes into <paramref name="answers"/> (the model version, the batch index, its
+    /// scores), anything else into <paramref name="failures"/>.
+    /// </summary>
+    public Task[] PostUntilStopped(HttpClient client, string model, float[][] batches, int clients,
+        System.Collections.Concurrent.ConcurrentQueue<(string Version, int Batch, float[] Scores)> answers, System.Collections.Concurrent.ConcurrentQueue<string> failures, CancellationToken stop) =>
+        Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+        {
+            for (var i = c; !stop.IsCancellationRequested; i++)
+            {
+                var b = i % batches.Length;
+                using var response = await client.PostAsync($"/v1/models/{model}/score", CsvContent(Csv(batches[b], Features.Count)));
+                if (response.StatusCode != System.Net.HttpStatusCode.OK)
+                {
+                    failures.Enqueue($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+                    continue;
+                }
+
+                answers.Enqueue((response.Headers.GetValues("Acr-Model-Version").Single(), b, await Scores(response)));
+            }
+        })).ToArray();
+
     public static HttpClient Client(Uri address) => new() { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
 
     public static MediaTypeWithQualityHeaderValue Accept(string type) => new(type);

@@ -31,24 +31,10 @@ public sealed class ServePluginReloadTests(ServeModels models)
             ServeModels.Options(new ServedModelSource("live", models.PathA)) with { BatchWindow = TimeSpan.FromMilliseconds(1), Log = TextWriter.Synchronized(log) },
             plugins);
         using var client = ServeModels.Client(server.Addresses[0]);
-        var answers = new ConcurrentQueue<(int Batch, float[] Scores)>();
+        var answers = new ConcurrentQueue<(string Version, int Batch, float[] Scores)>();
         var failures = new ConcurrentQueue<string>();
         using var stop = new CancellationTokenSource();
-        var clients = Enumerable.Range(0, 4).Select(c => Task.Run(async () =>
-        {
-            for (var i = c; !stop.IsCancellationRequested; i++)
-            {
-                var b = i % batches.Length;
-                using var response = await client.PostAsync("/v1/models/live/score", ServeModels.CsvContent(ServeModels.Csv(batches[b], 6)));
-                if (response.StatusCode != HttpStatusCode.OK)
-                {
-                    failures.Enqueue($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-                    continue;
-                }
-
-                answers.Enqueue((b, await ServeModels.Scores(response)));
-            }
-        })).ToArray();
+        var clients = models.PostUntilStopped(client, "live", batches, 4, answers, failures, stop.Token);
 
         await WaitFor(() => answers.Count >= 20, "20 answers on plugin generation 1");
         Assert.Equal(1, server.Workers["live"].PluginGeneration);
