@@ -79,17 +79,21 @@ public static class ImageFolderSet
         // Decoded as RGB; written as one grey channel until the first image that is not grey, then as three.
         var channels = 1;
         var values = new float[files.Count * pixels];
+        var rgb = new Rgb24[pixels]; // one image's pixels, reused: every image has this size
         for (var i = 0; i < files.Count; i++)
         {
-            using var image = Decode(files[i].Path);
-            var grey = IsGrey(image);
-            if (!grey && channels == 1)
+            using (var image = Decode(files[i].Path))
+            {
+                image.CopyPixelDataTo(rgb);
+            }
+
+            if (channels == 1 && !IsGrey(rgb))
             {
                 values = ToColour(values, i, (int)pixels, files.Count);
                 channels = 3;
             }
 
-            Write(image, values.AsSpan(checked((int)(i * pixels * channels)), (int)(pixels * channels)), channels);
+            Write(rgb, values.AsSpan(checked((int)(i * pixels * channels)), (int)(pixels * channels)), channels);
         }
 
         var columns = checked((int)(pixels * channels));
@@ -129,50 +133,32 @@ public static class ImageFolderSet
         }
     }
 
-    private static bool IsGrey(Image<Rgb24> image)
+    private static bool IsGrey(ReadOnlySpan<Rgb24> pixels)
     {
-        var grey = true;
-        image.ProcessPixelRows(rows =>
+        foreach (var p in pixels)
         {
-            for (var y = 0; y < rows.Height && grey; y++)
+            if (p.R != p.G || p.G != p.B)
             {
-                foreach (var p in rows.GetRowSpan(y))
-                {
-                    if (p.R != p.G || p.G != p.B)
-                    {
-                        grey = false;
-                        break;
-                    }
-                }
+                return false;
             }
-        });
-        return grey;
+        }
+
+        return true;
     }
 
-    /// <summary>Writes one image's pixels, channel by channel (CHW), scaled to [0, 1].</summary>
-    private static void Write(Image<Rgb24> image, Span<float> target, int channels)
+    /// <summary>Writes one image's pixels (row-major RGB) channel by channel (CHW), scaled to [0, 1]; one channel takes R (= G = B).</summary>
+    private static void Write(ReadOnlySpan<Rgb24> pixels, Span<float> target, int channels)
     {
-        var plane = image.Width * image.Height;
-        var width = image.Width;
-        var buffer = new float[target.Length];
-        image.ProcessPixelRows(rows =>
+        var plane = pixels.Length;
+        for (var at = 0; at < plane; at++)
         {
-            for (var y = 0; y < rows.Height; y++)
+            target[at] = pixels[at].R * IdxImageSet.PixelScale;
+            if (channels == 3)
             {
-                var row = rows.GetRowSpan(y);
-                for (var x = 0; x < row.Length; x++)
-                {
-                    var at = (y * width) + x;
-                    buffer[at] = row[x].R * IdxImageSet.PixelScale;
-                    if (channels == 3)
-                    {
-                        buffer[plane + at] = row[x].G * IdxImageSet.PixelScale;
-                        buffer[(2 * plane) + at] = row[x].B * IdxImageSet.PixelScale;
-                    }
-                }
+                target[plane + at] = pixels[at].G * IdxImageSet.PixelScale;
+                target[(2 * plane) + at] = pixels[at].B * IdxImageSet.PixelScale;
             }
-        });
-        buffer.CopyTo(target);
+        }
     }
 
     /// <summary>The grey images written so far as three equal channels, in a buffer for <paramref name="total"/> colour images.</summary>
